@@ -1,8 +1,8 @@
 // Regenerates the static protobuf decoders in src/mindir/proto/ from proto/*.proto.
 // Static code (not reflection) because it halves module init and first-decode time (see docs/decisions.md).
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'node_modules', '.bin');
@@ -17,5 +17,8 @@ for (const { proto, out, rootName } of schemas) {
     ['-t', 'static-module', '-w', 'es6', '--root', rootName, ...decodeOnly, '-o', `${out}.js`, proto],
     { cwd: root, stdio: 'inherit' },
   );
-  execFileSync(path.join(bin, 'pbts'), ['--no-comments', '-o', `${out}.d.ts`, `${out}.js`], { cwd: root, stdio: 'inherit' });
+  execFileSync(path.join(bin, 'pbts'), ['--no-comments', '-o', `${out}.d.ts`, `${out}.js`], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

@@ -1,0 +1,3 @@
+/** mindlet's public API. */
+export { isMindletError, MindletError, type MindletErrorCode } from './errors.js';
+export * from './mindir/index.js';

@@ -1,0 +1,169 @@
+/** The real MindIR files MindSpore exported (test/fixtures/mindir, provenance in ../shared/mindir/README.md). */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isMindletError } from '../../src/errors.js';
+import { decodeMindir, loadMindir } from '../../src/mindir/loader.js';
+import { BOOKKEEPING_OPS, profileModel } from '../../src/mindir/profile.js';
+import type { Graph, TensorValue } from '../../src/mindir/types.js';
+import { fixture } from '../tools/proto-encode.js';
+
+const KEY_ASCII = '0123456789ABCDEF';
+const KEY_HEX = Buffer.from(KEY_ASCII, 'ascii').toString('hex');
+
+/** Every node input is a graph input, parameter, constant or an earlier node's output. */
+function expectTopologicalAndClosed(graph: Graph): void {
+  const defined = new Set<string>([
+    ...graph.inputs.map((i) => i.name),
+    ...graph.parameters.keys(),
+    ...graph.constants.keys(),
+  ]);
+  for (const node of graph.nodes) {
+    for (const input of node.inputs) expect(defined, `${node.name} input ${input}`).toContain(input);
+    for (const output of node.outputs) defined.add(output);
+  }
+  for (const output of graph.outputs) expect(defined).toContain(output.name);
+}
+
+describe('relu.mindir (MindSpore 1.5, ir 0.1.0, plain op_type)', () => {
+  it('loads its one ReLU with the recorded input and output', async () => {
+    const model = await loadMindir(fixture('relu.mindir'));
+    expect(model.irVersion).toBe('0.1.0');
+    expect(model.producer).toBe('MindSpore');
+    expect(model.producerVersion).toBe('1.5.0rc1');
+    expect(model.encrypted).toBe(false);
+    expect(model.graph.inputs).toHaveLength(1);
+    expect(model.graph.inputs[0]!.name.endsWith(':x')).toBe(true);
+    expect(model.graph.inputs[0]).toMatchObject({ dtype: 'float32', shape: [1, 1, 2, 2] });
+    expect(model.graph.outputs).toHaveLength(1);
+    expect(model.graph.outputs[0]).toMatchObject({ dtype: 'float32', shape: [1, 1, 2, 2] });
+    expect(model.graph.nodes.map((n) => n.op)).toEqual(['ReLU']);
+    expect(model.graph.nodes[0]!.inputs).toEqual([model.graph.inputs[0]!.name]);
+    expect(model.graph.nodes[0]!.scope).toMatch(/ReLU/);
+    // 1.x "scalar:List[value1,]," attributes decode to arrays.
+    expect(model.graph.nodes[0]!.attrs.input_names).toEqual(['x']);
+    expect(model.graph.parameters.size).toBe(0);
+  });
+});
+
+describe('add_no_encrpty.mindir (MindSpore 1.1, ir 0.1.0)', () => {
+  it('loads x_ + y_', async () => {
+    const model = await loadMindir(fixture('add_no_encrpty.mindir'));
+    expect(model.irVersion).toBe('0.1.0');
+    expect(model.graph.inputs.map((i) => i.name.split(':').at(-1))).toEqual(['x_', 'y_']);
+    for (const input of model.graph.inputs) expect(input).toMatchObject({ dtype: 'float32', shape: [2, 2] });
+    expect(model.graph.nodes.map((n) => n.op)).toEqual(['Add']);
+    expect(model.graph.nodes[0]!.inputs).toEqual(model.graph.inputs.map((i) => i.name));
+    expect(model.graph.nodes[0]!.attrs.input_names).toEqual(['x', 'y']);
+    expect(model.graph.outputs).toEqual([{ name: model.graph.nodes[0]!.outputs[0], dtype: 'float32', shape: [2, 2] }]);
+  });
+});
+
+describe('add_encrpty_key_0123456789ABCDEF.mindir (AES-GCM)', () => {
+  it('loads with the key given as hex or bytes', async () => {
+    for (const key of [KEY_HEX, Buffer.from(KEY_ASCII, 'ascii')]) {
+      const model = await loadMindir(fixture('add_encrpty_key_0123456789ABCDEF.mindir'), { key });
+      expect(model.encrypted).toBe(true);
+      expect(model.irVersion).toBe('0.1.1');
+      expect(model.mindIrVersion).toBe(1);
+      expect(model.graph.nodes.map((n) => n.op)).toEqual(['Add']);
+      expect(model.graph.inputs).toHaveLength(2);
+    }
+  });
+
+  it('fails clearly without a key and with a wrong key', async () => {
+    const file = fixture('add_encrpty_key_0123456789ABCDEF.mindir');
+    await expect(loadMindir(file)).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+    await expect(loadMindir(file, { key: 'ff'.repeat(16) })).rejects.toMatchObject({ code: 'DECRYPTION_FAILED' });
+    const error = await loadMindir(file).catch((e: unknown) => e);
+    expect(isMindletError(error) && error.message.includes('add_encrpty_key')).toBe(true);
+    expect(String((error as Error).message)).not.toContain('\n');
+  });
+});
+
+describe('ori_net.mindir (MindSpore 2.0, LeNet-style, REF:: primitives)', () => {
+  it('has the facts the corpus README lists', async () => {
+    const model = await loadMindir(fixture('ori_net.mindir'));
+    expect(model.irVersion).toBe('0.1.1');
+    expect(model.mindIrVersion).toBe(1);
+    expect(model.producerVersion).toBe('2.0.0a0');
+    expect(model.graph.inputs).toEqual([
+      { name: expect.stringMatching(/:x$/), dtype: 'float32', shape: [1, 1, 32, 32] },
+    ]);
+    expect(model.graph.outputs).toHaveLength(1);
+    expect(model.graph.outputs[0]).toMatchObject({ dtype: 'float32', shape: [1, 10] });
+
+    const histogram: Record<string, number> = {};
+    for (const node of model.graph.nodes) histogram[node.op] = (histogram[node.op] ?? 0) + 1;
+    expect(histogram).toEqual({ Conv2D: 2, ReLU: 4, MaxPool: 2, MatMul: 3, Reshape: 1 });
+    expect(profileModel(model).ops).toEqual(histogram);
+
+    const params = [...model.graph.parameters.values()];
+    expect(params.map((p) => p.key).sort()).toEqual(['conv1.weight', 'conv2.weight']);
+    expect(params.reduce((sum, p) => sum + p.data.byteLength, 0)).toBe(10_200);
+    expect(model.graph.parameters.get(params.find((p) => p.key === 'conv1.weight')!.name)!.shape).toEqual([6, 1, 5, 5]);
+  });
+
+  it('resolves the bookkeeping nodes into a closed, topologically ordered dataflow graph', async () => {
+    const model = await loadMindir(fixture('ori_net.mindir'));
+    const graph = model.graph;
+    for (const node of graph.nodes) expect(BOOKKEEPING_OPS.has(node.op), node.op).toBe(false);
+    expectTopologicalAndClosed(graph);
+    // Conv2D reads the parameter directly (the Load is resolved away) and the graph output is the last MatMul
+    // (the Depend is resolved away).
+    const conv1 = graph.nodes.find((n) => n.op === 'Conv2D')!;
+    expect(graph.parameters.get(conv1.inputs[1]!)?.key).toBe('conv1.weight');
+    const last = graph.nodes.at(-1)!;
+    expect(last.op).toBe('MatMul');
+    expect(graph.outputs[0]!.name).toBe(last.outputs[0]);
+    // Dense weights live in Constant tensors: 400x120, 120x84, 84x10.
+    const denseWeights = graph.nodes
+      .filter((n) => n.op === 'MatMul')
+      .map((n) => (graph.constants.get(n.inputs[1]!) as TensorValue).tensor.shape);
+    expect(denseWeights).toEqual(
+      [
+        [120, 400],
+        [84, 120],
+        [10, 84],
+      ].map((s) => expect.arrayContaining(s)),
+    );
+    // Reshape's target is a constant tuple.
+    const reshape = graph.nodes.find((n) => n.op === 'Reshape')!;
+    expect(graph.constants.get(reshape.inputs[1]!)).toEqual([1, -1]);
+  });
+
+  it('decodes the primitive table attributes to plain values', async () => {
+    const model = await loadMindir(fixture('ori_net.mindir'));
+    const convs = model.graph.nodes.filter((n) => n.op === 'Conv2D');
+    expect(convs.map((n) => n.attrs.out_channel)).toEqual([6, 16]);
+    expect(convs[0]!.attrs).toMatchObject({ kernel_size: [5, 5], pad_mode: 'valid', format: 'NCHW', mode: 1 });
+    const pool = model.graph.nodes.find((n) => n.op === 'MaxPool')!;
+    expect(pool.attrs).toMatchObject({ kernel_size: [1, 1, 2, 2], strides: [1, 1, 2, 2], pad_mode: 'VALID' });
+    const matmul = model.graph.nodes.find((n) => n.op === 'MatMul')!;
+    expect(matmul.attrs.transpose_a).toBe(false);
+    expect(matmul.attrs.transpose_b).toBe(false);
+  });
+
+  it('keeps weights as views of the file buffer (no copies)', () => {
+    const bytes = readFileSync(fixture('ori_net.mindir'));
+    const model = decodeMindir(bytes, { label: 'ori_net' });
+    for (const weight of model.graph.parameters.values()) expect(weight.data.buffer).toBe(bytes.buffer);
+    for (const value of model.graph.constants.values()) {
+      if (value && typeof value === 'object' && !Array.isArray(value) && value.kind === 'tensor') {
+        expect(value.tensor.data.buffer).toBe(bytes.buffer);
+      }
+    }
+  });
+
+  it('infers every node output shape, agreeing with what MindSpore recorded', async () => {
+    const model = await loadMindir(fixture('ori_net.mindir'));
+    expect(model.warnings).toEqual([]);
+    for (const node of model.graph.nodes) {
+      for (const output of node.outputs) expect(model.graph.values.get(output), output).toBeDefined();
+    }
+    const profile = profileModel(model);
+    // LeNet-5 at 32x32: conv1 2*6*28*28*25 + conv2 2*16*10*10*150 + dense 2*(400*120+120*84+84*10) MACs dominate.
+    const macFlops = 2 * (6 * 28 * 28 * 25 + 16 * 10 * 10 * 150 + 400 * 120 + 120 * 84 + 84 * 10);
+    expect(profile.flops).toBeGreaterThanOrEqual(macFlops);
+    expect(profile.flops).toBeLessThan(macFlops * 1.1);
+  });
+});
