@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import protobuf from 'protobufjs/minimal.js';
 import { isMindletError, MindletError } from '../errors.js';
-import { decryptMindir, isEncryptedMindir } from './encryption.js';
+import { decryptMindir, isEncryptedMindir, parseKey } from './encryption.js';
 import { buildGraphs } from './graph-builder.js';
 import { mind_ir } from './proto/mind_ir.gen.js';
 import { inferShapes } from './shape-inference.js';
@@ -68,6 +68,8 @@ export function decodeMindir(bytes: Uint8Array, options: LoadOptions = {}): Mode
   const file = options.label ?? '<buffer>';
   const encrypted = isEncryptedMindir(bytes);
   const key = options.key;
+  // A malformed key is the caller's mistake even when this file turns out not to be encrypted.
+  if (key !== undefined) parseKeyForFile(key, file);
   const plain = encrypted ? decryptMindir(bytes, key, file) : bytes;
   const proto = decodeModelProto(plain, file, encrypted);
   const warnings: string[] = [];
@@ -186,4 +188,12 @@ function parseUserInfo(text: string, warnings: string[]): Record<string, string>
     warnings.push('user_info is not JSON; kept as text');
   }
   return { text };
+}
+
+function parseKeyForFile(key: string | Uint8Array, file: string): void {
+  try {
+    parseKey(key);
+  } catch (error) {
+    throw new MindletError('INVALID_ARGUMENT', (error as Error).message, { file });
+  }
 }
