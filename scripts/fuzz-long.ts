@@ -24,6 +24,7 @@ const key = Buffer.from('0123456789ABCDEF', 'ascii');
 let seed = Number(values.seed ?? Date.now() % 2 ** 31);
 let total = 0;
 let models = 0;
+let lastReport = Date.now();
 
 while (Date.now() < deadline) {
   const runSeed = seed++;
@@ -45,8 +46,9 @@ while (Date.now() < deadline) {
     console.error(`FAILED on ${files[index]} with seed ${runSeed}:`, result.counterexample, result.errorInstance);
     process.exit(1);
   }
-  process.stdout.write(
-    `\r${total} inputs, ${models} decoded as models, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left  `,
-  );
+  if (Date.now() - lastReport > 10_000) {
+    lastReport = Date.now();
+    console.log(`${total} inputs, ${models} decoded as models, ${Math.round((deadline - Date.now()) / 1000)} s left`);
+  }
 }
-console.log(`\ndone: ${total} mutated inputs, only clean errors`);
+console.log(`done: ${total} mutated inputs, only clean errors`);

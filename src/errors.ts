@@ -26,7 +26,10 @@ export class MindletError extends Error {
 
   constructor(code: MindletErrorCode, message: string, options: MindletErrorOptions = {}) {
     const where = [options.file, options.node ? `node ${options.node}` : undefined].filter(Boolean).join(': ');
-    super(where ? `${where}: ${message}` : message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      oneLine(where ? `${where}: ${message}` : message),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'MindletError';
     this.code = code;
     this.file = options.file;
@@ -36,4 +39,13 @@ export class MindletError extends Error {
 
 export function isMindletError(error: unknown): error is MindletError {
   return error instanceof MindletError;
+}
+
+/** Messages quote names from untrusted files: keep them one printable line of bounded length. */
+const MAX_MESSAGE = 1000;
+
+function oneLine(message: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is replaced
+  const clean = message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length > MAX_MESSAGE ? `${clean.slice(0, MAX_MESSAGE)}…` : clean;
 }

@@ -13,7 +13,9 @@ const bin = path.join(repoRoot, 'bin', 'mindlet.js');
 
 async function mindlet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, MINDLET_MODEL_KEY: '' } });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, MINDLET_MODEL_KEY: '' },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -45,7 +47,13 @@ describe('mindlet inspect', () => {
 
   it('decrypts with --key', async () => {
     const key = Buffer.from('0123456789ABCDEF').toString('hex');
-    const { code, stdout } = await mindlet('inspect', fixture('add_encrpty_key_0123456789ABCDEF.mindir'), '--json', '--key', key);
+    const { code, stdout } = await mindlet(
+      'inspect',
+      fixture('add_encrpty_key_0123456789ABCDEF.mindir'),
+      '--json',
+      '--key',
+      key,
+    );
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ encrypted: true, ops: { Add: 1 } });
   });
@@ -53,7 +61,10 @@ describe('mindlet inspect', () => {
   it('inspects checkpoints', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mindlet-cli-'));
     const file = path.join(dir, 'net.ckpt');
-    writeFileSync(file, encodeCheckpoint([{ tag: 'fc.weight', type: 'Float32', dims: [2, 3], content: new Uint8Array(24) }]));
+    writeFileSync(
+      file,
+      encodeCheckpoint([{ tag: 'fc.weight', type: 'Float32', dims: [2, 3], content: new Uint8Array(24) }]),
+    );
     const { code, stdout } = await mindlet('inspect', file, '--json');
     expect(code).toBe(0);
     expect(JSON.parse(stdout).tensors).toEqual([{ name: 'fc.weight', dtype: 'float32', shape: [2, 3], bytes: 24 }]);

@@ -50,18 +50,20 @@ function varint(value: number): number[] {
 
 /** Applies a mutation to a copy of `input` (positions wrap modulo the length). */
 export function mutate(input: Uint8Array, mutation: Mutation, donors: readonly Uint8Array[]): Uint8Array {
+  // Always work on copies: Buffer#slice would return a view and mutate the corpus itself.
+  const copy = () => new Uint8Array(input);
   const n = input.byteLength;
   if (n === 0) return input;
   switch (mutation.kind) {
     case 'truncate':
-      return input.slice(0, mutation.at % n);
+      return new Uint8Array(input.subarray(0, mutation.at % n));
     case 'flip': {
-      const out = input.slice();
+      const out = copy();
       for (const [at, bit] of mutation.bits) out[at % n]! ^= 1 << bit;
       return out;
     }
     case 'bytes': {
-      const out = input.slice();
+      const out = copy();
       for (const [at, value] of mutation.writes) out[at % n] = value;
       return out;
     }
@@ -81,7 +83,7 @@ export function mutate(input: Uint8Array, mutation: Mutation, donors: readonly U
       const start = mutation.at % n;
       let tag = start;
       while (tag < n && (input[tag]! & 7) !== 2) tag++;
-      if (tag >= n - 1) return input.slice(0, start);
+      if (tag >= n - 1) return new Uint8Array(input.subarray(0, start));
       let end = tag + 1;
       while (end < n && input[end]! & 0x80) end++;
       const bytes = varint(mutation.claim);
