@@ -7,6 +7,7 @@
 import { MindletError } from '../errors.js';
 import { type AttributeContext, decodeAbstract, decodeAttribute, type ValueAbstract } from './attributes.js';
 import type { mind_ir } from './proto/mind_ir.gen.js';
+import { int64Value } from './proto-values.js';
 import { tensorInfoFromProto, weightFromProto } from './tensors.js';
 import type { AttrValue, Graph, GraphNode, TensorInfo } from './types.js';
 
@@ -449,7 +450,7 @@ function tupleArityFromGetItems(nodes: NodeProto[]): Map<string, number> {
     if (node.opType === 'Constant') {
       const attr = node.attribute?.[0];
       const raw = attr?.i;
-      if (raw !== undefined && node.output?.[0]) constants.set(node.output[0], Number(raw));
+      if (raw !== undefined && raw !== null && node.output?.[0]) constants.set(node.output[0], Number(int64Value(raw)));
     }
   }
   for (const node of nodes) {

@@ -323,6 +323,7 @@ const RULES: Record<string, Rule> = {
     if (!x) return undefined;
     const axis = normalizeAxis(c.ints('axis', 1)?.[0] ?? 0, x.shape.length);
     const shape = [...x.shape];
+    if (shape[axis]! >= 0 && shape[axis]! % n !== 0) c.fail(`Split: cannot split ${shape[axis]} into ${n} equal parts`);
     shape[axis] = shape[axis]! < 0 ? -1 : shape[axis]! / n;
     return Array.from({ length: n }, () => ({ dtype: x.dtype, shape: [...shape] }));
   },
