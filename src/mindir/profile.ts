@@ -1,10 +1,12 @@
 /**
  * Per-model figures for `mindlet inspect` and the placement policy: FLOPs per node (multiply-add = 2), activation
  * bytes and the peak of live activations in topological order, parameter and constant weight totals.
- * Dynamic dims (-1) count as 1, so figures are per unit of each dynamic dimension (batch 1).
+ * Dynamic dims (-1) count as 1, so figures are per unit of each dynamic dimension (batch 1 for a -1 batch).
+ * Values whose shape is unknown count 0 bytes and their nodes 0 FLOPs.
  */
 import { byteLength, elementCount } from './dtype.js';
-import type { Graph, GraphNode, Model, ModelProfile, TensorInfo } from './types.js';
+import { asInts, asNumber, attrOrConstInput, isNhwc, spatialPair } from './shape-inference.js';
+import type { AttrValue, Graph, GraphNode, Model, ModelProfile, TensorInfo } from './types.js';
 
 /** Bookkeeping primitives (MindSpore's side-effect tracking and tuple plumbing): no computation. */
 export const BOOKKEEPING_OPS: ReadonlySet<string> = new Set([
@@ -21,22 +23,34 @@ export const BOOKKEEPING_OPS: ReadonlySet<string> = new Set([
   'IOMonad',
 ]);
 
-/** Per-element costs of ops that are more than one operation per output element (rough, stated). */
-const PER_ELEMENT: Record<string, number> = {
-  Softmax: 5, // max, subtract, exp, sum, divide
+/**
+ * FLOPs per output element of ops that do more than one operation per element. Rough by design:
+ * Softmax/LogSoftmax 5 (max, subtract, exp, sum, divide); LayerNorm 8 (mean, subtract, square, variance, rsqrt,
+ * normalize, scale, shift); BatchNorm 4 at inference (subtract mean, multiply by 1/sqrt(var+eps), scale, shift);
+ * transcendental activations a few each; bilinear resize 4 (weights of four neighbours).
+ */
+export const FLOPS_PER_ELEMENT: Readonly<Record<string, number>> = {
+  Softmax: 5,
   LogSoftmax: 5,
+  LayerNorm: 8,
+  BatchNorm: 4,
   GeLU: 8,
   FastGeLU: 6,
   Sigmoid: 4,
   Tanh: 4,
   HSwish: 4,
+  HSigmoid: 3,
+  SiLU: 5,
+  Swish: 5,
+  Mish: 6,
   Erf: 6,
-  LayerNorm: 8, // mean, variance, normalize, scale, shift
-  BatchNorm: 4, // inference: scale and shift with folded statistics
   L2Normalize: 3,
+  ResizeBilinear: 4,
+  ResizeBilinearV2: 4,
 };
 
-const NO_FLOPS = new Set([
+/** Ops that only move, view or relabel data: 0 FLOPs. */
+const DATA_MOVEMENT = new Set([
   'Reshape',
   'Flatten',
   'Transpose',
@@ -45,6 +59,7 @@ const NO_FLOPS = new Set([
   'Concat',
   'Split',
   'Gather',
+  'GatherV2',
   'Shape',
   'Tile',
   'Cast',
@@ -52,56 +67,94 @@ const NO_FLOPS = new Set([
   'Identity',
   'Pad',
   'Dropout',
+  'OneHot',
+  'ZerosLike',
+  'OnesLike',
+  'StopGradient',
+  'ResizeNearestNeighbor',
+  'ResizeNearestNeighborV2',
   'Call',
   'Assign',
+]);
+
+/** Ops that visit every input element once (reductions and adaptive pooling). */
+const PER_INPUT_ELEMENT = new Set([
+  'ReduceMean',
+  'ReduceSum',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceAll',
+  'ReduceAny',
+  'MeanExt',
+  'SumExt',
+  'AdaptiveAvgPool2D',
+  'Argmax',
+  'Argmin',
+  'ArgMaxWithValue',
+  'ArgMinWithValue',
 ]);
 
 function info(graph: Graph, name: string | undefined): TensorInfo | undefined {
   return name === undefined ? undefined : graph.values.get(name);
 }
 
+function flagOf(value: AttrValue | undefined): boolean {
+  return asNumber(value) === 1;
+}
+
+/** kh·kw of a 4-D convolution weight: [Cout, Cin/g, kh, kw] (NCHW) or [Cout, kh, kw, Cin/g] (NHWC). */
+function kernelArea(weight: number[], nhwc: boolean): number {
+  return nhwc ? elementCount(weight.slice(1, 3)) : elementCount(weight.slice(2));
+}
+
+/** Floating point operations of one node at the shapes in `graph.values` (multiply-add = 2). */
 export function nodeFlops(graph: Graph, node: GraphNode): number {
   const out = info(graph, node.outputs[0]);
-  const outElements = out ? elementCount(out.shape) : 0;
+  if (!out) return 0;
+  const outElements = elementCount(out.shape);
   const x = info(graph, node.inputs[0]);
   const w = info(graph, node.inputs[1]);
+  const attr = (name: string, index?: number) => attrOrConstInput(graph, node, name, index);
   switch (node.op) {
     case 'Conv2D':
+    case 'Conv2DExt':
+      // 2·N·Cout·Hout·Wout · (Cin/group)·kh·kw; the weight holds the last three factors.
+      return w?.shape.length === 4 ? 2 * outElements * elementCount(w.shape.slice(1)) : 0;
     case 'DepthwiseConv2dNative':
+      // Each output channel sees one input channel: kh·kw multiply-adds per output element.
+      return w?.shape.length === 4 ? 2 * outElements * kernelArea(w.shape, isNhwc({ attr })) : 0;
     case 'Conv2DTranspose':
-    case 'Conv2DBackpropInput': {
-      if (!w || w.shape.length !== 4) return 0;
-      // Each output element: (Cin/group)·kh·kw multiply-adds; weight [Cout, Cin/group, kh, kw].
-      const perOutput = elementCount(w.shape.slice(1));
-      const elements = node.op.startsWith('Conv2D') && node.op !== 'Conv2D' && x ? elementCount(x.shape) : outElements;
-      return 2 * elements * perOutput;
-    }
+    case 'Conv2DBackpropInput':
+      // Every input (dout) element scatters into (Cout/group)·kh·kw outputs; weight [Cdout, Cout/g, kh, kw].
+      return x && w?.shape.length === 4 ? 2 * elementCount(x.shape) * elementCount(w.shape.slice(1)) : 0;
     case 'MatMul':
     case 'BatchMatMul':
+    case 'MatMulExt':
+    case 'BatchMatMulExt':
     case 'Dense': {
       if (!x || x.shape.length < 2) return 0;
-      const transposeA = node.attrs.transpose_a === true || node.attrs.transpose_x1 === true;
-      const k = x.shape.at(transposeA ? -2 : -1)!;
-      return 2 * outElements * Math.max(k, 1);
+      const transposeA = node.op !== 'Dense' && (flagOf(attr('transpose_a', 2)) || flagOf(node.attrs.transpose_x1));
+      // Output [batch…, M, N] times K multiply-adds each.
+      return 2 * outElements * elementCount([x.shape.at(transposeA ? -2 : -1)!]);
     }
     case 'MaxPool':
-    case 'AvgPool': {
-      const k = node.attrs.kernel_size;
-      const kernel = Array.isArray(k)
-        ? (k.slice(-2) as number[]).reduce((p, d) => p * (typeof d === 'number' ? d : 1), 1)
-        : 1;
-      return outElements * kernel;
+    case 'AvgPool':
+    case 'MaxPoolWithArgmax': {
+      const nhwc = isNhwc({ attr }, 4);
+      const [kh, kw] = spatialPair(asInts(attr('kernel_size', 1)), nhwc, 1);
+      return outElements * Math.max(kh, 1) * Math.max(kw, 1);
     }
-    case 'AdaptiveAvgPool2D':
-    case 'ReduceMean':
-    case 'ReduceSum':
-    case 'ReduceMax':
-    case 'ReduceMin':
-      return x ? elementCount(x.shape) : 0;
     default:
-      if (NO_FLOPS.has(node.op)) return 0;
-      return outElements * (PER_ELEMENT[node.op] ?? 1);
+      if (PER_INPUT_ELEMENT.has(node.op)) return x ? elementCount(x.shape) : 0;
+      if (DATA_MOVEMENT.has(node.op)) return 0;
+      // Elementwise and anything unmodelled: the stated per-element cost, else one per output element.
+      return outElements * (FLOPS_PER_ELEMENT[node.op] ?? 1);
   }
+}
+
+function isTensorValue(value: AttrValue | undefined): value is Extract<AttrValue, { kind: 'tensor' }> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && value.kind === 'tensor';
 }
 
 export function profileModel(model: Model): ModelProfile {
@@ -109,24 +162,25 @@ export function profileModel(model: Model): ModelProfile {
   let parameterBytes = 0;
   let parameterElements = 0;
   for (const weight of graph.parameters.values()) {
+    // The bytes in the file where it has them, else the size the dtype and shape call for (checkpoint-filled).
     parameterBytes += weight.data.byteLength || byteLength(weight.dtype, weight.shape);
     parameterElements += elementCount(weight.shape);
   }
   let constantTensorCount = 0;
   let constantTensorBytes = 0;
   for (const value of graph.constants.values()) {
-    if (value && typeof value === 'object' && !Array.isArray(value) && value.kind === 'tensor') {
-      constantTensorCount++;
-      constantTensorBytes += value.tensor.data.byteLength;
-    }
+    if (!isTensorValue(value)) continue;
+    constantTensorCount++;
+    constantTensorBytes += value.tensor.data.byteLength || byteLength(value.tensor.dtype, value.tensor.shape);
   }
 
   // Lifetimes: a node output lives from its producer to its last consumer; graph outputs to the end.
+  const end = graph.nodes.length;
   const lastUse = new Map<string, number>();
   graph.nodes.forEach((node, step) => {
     for (const input of node.inputs) lastUse.set(input, step);
   });
-  for (const output of graph.outputs) lastUse.set(output.name, graph.nodes.length);
+  for (const output of graph.outputs) lastUse.set(output.name, end);
   const releaseAt = new Map<number, number>();
   const ops: Record<string, number> = {};
   const nodes: ModelProfile['nodes'] = [];
@@ -142,9 +196,11 @@ export function profileModel(model: Model): ModelProfile {
       const value = graph.values.get(output);
       const bytes = value ? byteLength(value.dtype, value.shape) : 0;
       outputBytes += bytes;
-      const end = lastUse.get(output) ?? step;
-      releaseAt.set(end, (releaseAt.get(end) ?? 0) + bytes);
+      // An unused output is freed right after its producer; a consumer listed earlier (not topological) too.
+      const release = Math.max(step, lastUse.get(output) ?? step);
+      releaseAt.set(release, (releaseAt.get(release) ?? 0) + bytes);
     }
+    // While a node runs, its inputs and its outputs are all live.
     live += outputBytes;
     peak = Math.max(peak, live);
     live -= releaseAt.get(step) ?? 0;
