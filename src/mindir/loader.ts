@@ -170,7 +170,8 @@ function externalReader(file: string, dir: string | undefined, key: string | Uin
         throw new MindletError('NOT_FOUND', `external weight file ${location} is missing`, { file });
       throw fileError(error, target);
     }
-    if (key !== undefined || isEncryptedMindir(bytes)) bytes = decryptMindir(bytes, key, target);
+    // Weight files carry tensor bytes, not protobuf: decrypt without the protobuf-shape check.
+    if (isEncryptedMindir(bytes)) bytes = decryptMindir(bytes, key, target, { content: 'raw' });
     cache.set(location, bytes);
     return bytes;
   };
