@@ -172,6 +172,14 @@ function externalReader(file: string, dir: string | undefined, key: string | Uin
     }
     // Weight files carry tensor bytes, not protobuf: decrypt without the protobuf-shape check.
     if (isEncryptedMindir(bytes)) bytes = decryptMindir(bytes, key, target, { content: 'raw' });
+    // MindSpore's weight files start with a byte-order flag (1 = little-endian), as its own loader checks.
+    if (bytes.byteLength > 0 && bytes[0] !== 1) {
+      throw new MindletError(
+        'UNSUPPORTED',
+        `external weight file ${location} was written big-endian (flag ${bytes[0]})`,
+        { file },
+      );
+    }
     cache.set(location, bytes);
     return bytes;
   };
