@@ -77,7 +77,7 @@ export function modelReport(model: Model) {
 }
 
 async function inspectCheckpoint(file: string, options: InspectOptions, out: (line: string) => void): Promise<void> {
-  const checkpoint = await readCheckpoint(file);
+  const checkpoint = await readCheckpoint(file, options.key === undefined ? {} : { key: options.key });
   const tensors = [...checkpoint.tensors.values()].map((t) => ({
     name: t.name,
     dtype: t.dtype,
