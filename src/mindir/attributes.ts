@@ -4,7 +4,7 @@
  * sets `type` and nests values. Both decode to the same AttrValue / ValueAbstract shapes.
  */
 import { MindletError } from '../errors.js';
-import type { mind_ir } from './proto/mind_ir.gen.js';
+import { mind_ir } from './proto/mind_ir.gen.js';
 import { bytesToString, hasField, int64Value, unknownEnumValue } from './proto-values.js';
 import { dtypeFromCode, shapeFromDims, type TensorContext, weightFromProto } from './tensors.js';
 import type { AttrValue, DType, Shape } from './types.js';
@@ -12,42 +12,8 @@ import type { AttrValue, DType, Shape } from './types.js';
 type AttributeProto = mind_ir.AttributeProto.$Properties;
 type GraphProto = mind_ir.GraphProto.$Properties;
 
-/** AttributeProto.AttributeType (FORMAT.md). */
-enum AttrType {
-  UNDEFINED = 0,
-  FLOAT = 1,
-  UINT8 = 2,
-  INT8 = 3,
-  UINT16 = 4,
-  INT16 = 5,
-  INT32 = 6,
-  INT64 = 7,
-  STRING = 8,
-  BOOL = 9,
-  FLOAT16 = 10,
-  DOUBLE = 11,
-  UINT32 = 12,
-  UINT64 = 13,
-  COMPLEX64 = 14,
-  COMPLEX128 = 15,
-  BFLOAT16 = 16,
-  TENSOR = 17,
-  GRAPH = 18,
-  TENSORS = 19,
-  TUPLE = 20,
-  LIST = 21,
-  DICT = 22,
-  UMONAD = 23,
-  IOMONAD = 24,
-  NONE = 25,
-  CLASS_TYPE = 33,
-  NAME_SPACE = 34,
-  SYMBOL = 35,
-  TYPE_NULL = 36,
-  FUNCTOR = 38,
-  SCALAR = 39,
-  LAST = 40,
-}
+/** AttributeProto.AttributeType, from the schema's generated enum (FORMAT.md lists the values). */
+const AttrType = mind_ir.AttributeProto.AttributeType;
 
 const UNSUPPORTED_TYPES: Record<number, string> = {
   26: 'PRIMITIVECLOSURE',

@@ -5,7 +5,7 @@
  * Values whose shape is unknown count 0 bytes and their nodes 0 FLOPs.
  */
 import { byteLength, elementCount } from './dtype.js';
-import { asInts, asNumber, attrOrConstInput, isNhwc, spatialPair } from './shape-inference.js';
+import { asInts, asNumber, attrOrConstInput, isNhwc, REDUCE_OPS, spatialPair } from './shape-inference.js';
 import type { AttrValue, Graph, GraphNode, Model, ModelProfile, TensorInfo } from './types.js';
 
 /** Bookkeeping primitives (MindSpore's side-effect tracking and tuple plumbing): no computation. */
@@ -79,15 +79,7 @@ const DATA_MOVEMENT = new Set([
 
 /** Ops that visit every input element once (reductions and adaptive pooling). */
 const PER_INPUT_ELEMENT = new Set([
-  'ReduceMean',
-  'ReduceSum',
-  'ReduceMax',
-  'ReduceMin',
-  'ReduceProd',
-  'ReduceAll',
-  'ReduceAny',
-  'MeanExt',
-  'SumExt',
+  ...REDUCE_OPS,
   'AdaptiveAvgPool2D',
   'Argmax',
   'Argmin',

@@ -422,7 +422,8 @@ const resize: Rule = (c) => {
 
 // ---- reductions ----
 
-const REDUCE = [
+/** Reduction primitives: one output per kept slice; the profile counts one operation per input element. */
+export const REDUCE_OPS: readonly string[] = [
   'ReduceMean',
   'ReduceSum',
   'ReduceMax',
@@ -782,7 +783,7 @@ const RULES: Record<string, Rule> = {
 for (const op of UNARY) RULES[op] = (c) => same(c);
 for (const op of BROADCAST) RULES[op] = (c) => binary(c, false);
 for (const op of COMPARE) RULES[op] = (c) => binary(c, true);
-for (const op of REDUCE) RULES[op] = reduce;
+for (const op of REDUCE_OPS) RULES[op] = reduce;
 
 /** The ops this module has a rule for. */
 export const SHAPE_RULE_OPS: ReadonlySet<string> = new Set(Object.keys(RULES));

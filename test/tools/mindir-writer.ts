@@ -25,6 +25,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { varint } from './varint.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const schema = protobuf.loadSync(path.join(repoRoot, 'proto', 'mind_ir.proto'));
@@ -557,18 +558,6 @@ function fieldKey(field: number, length: number): Uint8Array {
 
 function fieldOverhead(field: number, length: number): number {
   return varint((field << 3) | 2).length + varint(length).length;
-}
-
-/** Base-128 varint, least significant group first; exact for lengths up to 2^53. */
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
 }
 
 function writeChunk(fd: number, bytes: Uint8Array): void {

@@ -3,6 +3,7 @@
  * files, and length lies (a varint claiming a huge length written where a field's length was).
  */
 import fc from 'fast-check';
+import { varint } from './varint.js';
 
 export type Mutation =
   | { kind: 'truncate'; at: number }
@@ -35,17 +36,6 @@ export function mutationArbitrary(): fc.Arbitrary<Mutation> {
     }),
     fc.record({ kind: fc.constant('length-lie' as const), at: position, claim: claims }),
   );
-}
-
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
 }
 
 /** Applies a mutation to a copy of `input` (positions wrap modulo the length). */
