@@ -216,7 +216,7 @@ export function tensorView(tensor: WeightTensor): TypedArrayFor {
   ) as TypedArrayFor;
 }
 
-type TypedArrayConstructor =
+export type TypedArrayConstructor =
   | Float32ArrayConstructor
   | Float64ArrayConstructor
   | Int8ArrayConstructor
@@ -246,6 +246,11 @@ const TYPED_ARRAYS: Partial<Record<DType, TypedArrayConstructor>> = {
   complex64: Float32Array,
   complex128: Float64Array,
 };
+
+/** The typed array class holding `dtype`'s elements (float16 and bfloat16 as raw Uint16Array), if any. */
+export function typedArrayConstructor(dtype: DType): TypedArrayConstructor | undefined {
+  return TYPED_ARRAYS[dtype];
+}
 
 /** Integer values of a small int tensor (shape targets, axes) as numbers; `undefined` for other dtypes. */
 export function tensorIntegers(tensor: WeightTensor): number[] | undefined {

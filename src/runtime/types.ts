@@ -1,0 +1,56 @@
+/**
+ * The engine session contract: what `loadSession` returns and what `run` takes and gives. Tensors are plain data
+ * (dtype, shape, a typed array in row-major order) so the HTTP, batch and CLI layers never see the native addon.
+ */
+import type { DType, TensorInfo } from '../mindir/types.js';
+
+/** Typed arrays a tensor's data may be, by dtype: float32 → Float32Array, int64 → BigInt64Array, bool → Uint8Array. */
+export type TensorData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
+
+/** A dense tensor in row-major order. `data.length` equals the product of `shape` (1 for a scalar `[]`). */
+export interface Tensor {
+  dtype: DType;
+  shape: number[];
+  data: TensorData;
+}
+
+/** A session output: a tensor with the graph output's name. */
+export interface NamedTensor extends Tensor {
+  name: string;
+}
+
+export interface SessionOptions {
+  /** Worker threads for one inference. Default: the host's available CPUs (`os.availableParallelism()`). */
+  threads?: number;
+  /** Key for encrypted MindIR (hex string or bytes). Default: none. */
+  key?: string | Uint8Array;
+  /** How many distinct input shapes keep a ready execution plan (dynamic batch). Default: 4. */
+  planCacheSize?: number;
+}
+
+/** A loaded, planned model. Reusable; `run` may be called concurrently. */
+export interface Session {
+  /** Graph inputs in the order `run` takes positional tensors; -1 marks a dynamic dimension. */
+  readonly inputs: TensorInfo[];
+  /** Graph outputs in the order `run` returns them. */
+  readonly outputs: TensorInfo[];
+  /** Threads one inference uses. */
+  readonly threads: number;
+  /**
+   * Runs one inference off the JS thread. Inputs by position (array) or by input name (record). Checks dtype,
+   * rank and fixed dimensions and throws MindletError INVALID_ARGUMENT naming the input on a mismatch.
+   */
+  run(inputs: Tensor[] | Record<string, Tensor>): Promise<NamedTensor[]>;
+  /** Frees native memory now rather than at garbage collection. Later `run` calls throw. */
+  close(): void;
+}
