@@ -3,6 +3,7 @@ import { readCheckpoint } from '../mindir/checkpoint.js';
 import { loadMindir } from '../mindir/loader.js';
 import { profileModel } from '../mindir/profile.js';
 import type { Model, TensorInfo } from '../mindir/types.js';
+import { findUnsupportedOps } from '../runtime/session.js';
 import { formatBytes, formatCount, formatShape } from './format.js';
 
 export interface InspectOptions {
@@ -43,7 +44,19 @@ export async function inspectCommand(
   out(`  nodes      ${report.nodeCount}${report.subgraphs.length ? `, ${report.subgraphs.length} sub-graphs` : ''}`);
   const ops = Object.entries(report.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   out(`  ops        ${ops.map(([op, count]) => `${op} ×${count}`).join(', ') || '(none)'}`);
+  if (report.unsupportedOps === null) out('  engine     not checked (the native engine addon is not built)');
+  else if (report.unsupportedOps.length === 0) out('  engine     every op runs on the CPU engine');
+  else out(`  engine     unsupported: ${report.unsupportedOps.map((u) => `${u.op} (node ${u.node})`).join(', ')}`);
   for (const warning of report.warnings) out(`  warning    ${warning}`);
+}
+
+/** Ops the CPU engine lacks, or null when the addon is not available to ask. */
+function engineGaps(model: Model): Array<{ op: string; node: string }> | null {
+  try {
+    return findUnsupportedOps(model);
+  } catch {
+    return null;
+  }
 }
 
 function describe(info: { name: string; dtype: string; shape: number[] }): string {
@@ -72,6 +85,7 @@ export function modelReport(model: Model) {
     peakActivationBytes: profile.peakActivationBytes,
     nodeCount: model.graph.nodes.length,
     subgraphs: [...model.subgraphs.keys()],
+    unsupportedOps: engineGaps(model),
     warnings: model.warnings,
   };
 }

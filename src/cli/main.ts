@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { isMindletError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
+import { predictCommand } from './predict.js';
 
 const USAGE = `usage: mindlet <command> [options]
 
@@ -9,6 +10,17 @@ commands:
   inspect <file> [--json] [--key HEX]   what a MindIR model (.mindir) or checkpoint (.ckpt) holds
                                         --key: decryption key of an encrypted model, as hex
                                         (also read from MINDLET_MODEL_KEY when --key is absent)
+  predict <model> --input FILE.npy [--input NAME=FILE.npy ...] [--output OUT.npy | --output-dir DIR]
+          [--json] [--threads N] [--key HEX]
+                                        run a model once on numpy arrays
+                                        --input: inputs in order, or by name (full, or the part after
+                                        the last ':'); an .npz file gives inputs by member name
+                                        --output: write the model's only output as .npy
+                                        --output-dir: write every output as DIR/<name>.npy (characters
+                                        outside A-Z a-z 0-9 . _ - in names become '_')
+                                        --json: print {"outputs": [{name, dtype, shape, data}]}
+                                        (no file options and no --json: a short summary per output)
+                                        --threads: threads for the inference (default: all CPUs)
   help                                  this text`;
 
 export interface CliIo {
@@ -35,6 +47,37 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         if (positionals.length !== 1) return usageError(io, 'inspect takes exactly one file');
         const key = values.key ?? process.env.MINDLET_MODEL_KEY;
         await inspectCommand(positionals[0]!, { json: values.json ?? false, ...(key ? { key } : {}) }, io.out);
+        return 0;
+      }
+      case 'predict': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            input: { type: 'string', short: 'i', multiple: true, default: [] },
+            output: { type: 'string', short: 'o' },
+            'output-dir': { type: 'string' },
+            json: { type: 'boolean', default: false },
+            threads: { type: 'string' },
+            key: { type: 'string' },
+          },
+        });
+        if (positionals.length !== 1) return usageError(io, 'predict takes exactly one model file');
+        if (values.threads !== undefined && !/^[1-9]\d{0,5}$/.test(values.threads))
+          return usageError(io, `--threads must be a positive integer, got "${values.threads}"`);
+        const key = values.key ?? process.env.MINDLET_MODEL_KEY;
+        await predictCommand(
+          positionals[0]!,
+          {
+            inputs: values.input ?? [],
+            json: values.json ?? false,
+            ...(values.output === undefined ? {} : { output: values.output }),
+            ...(values['output-dir'] === undefined ? {} : { outputDir: values['output-dir'] }),
+            ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
+            ...(key ? { key } : {}),
+          },
+          io.out,
+        );
         return 0;
       }
       case undefined:

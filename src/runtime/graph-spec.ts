@@ -135,13 +135,20 @@ function constantTensor(value: AttrValue, declared: DType | undefined): SpecTens
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
     return scalarTensor([value], [], declared);
   }
-  if (Array.isArray(value) && value.every((v) => typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')) {
+  if (
+    Array.isArray(value) &&
+    value.every((v) => typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
+  ) {
     return scalarTensor(value as Array<number | bigint | boolean>, [value.length], declared);
   }
   return undefined;
 }
 
-function scalarTensor(items: Array<number | bigint | boolean>, shape: number[], declared: DType | undefined): SpecTensor {
+function scalarTensor(
+  items: Array<number | bigint | boolean>,
+  shape: number[],
+  declared: DType | undefined,
+): SpecTensor {
   const allBool = items.length > 0 && items.every((v) => typeof v === 'boolean');
   const allInt = items.every((v) => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)));
   let dtype: DType = declared ?? (allBool ? 'bool' : allInt ? 'int64' : 'float32');

@@ -141,8 +141,7 @@ class EngineSession implements Session {
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
       throw new MindletError('INVALID_ARGUMENT', `${where}: shape must be a list of non-negative integers`);
     }
-    const fits =
-      shape.length === info.shape.length && info.shape.every((d, i) => d < 0 || d === shape[i]);
+    const fits = shape.length === info.shape.length && info.shape.every((d, i) => d < 0 || d === shape[i]);
     if (info.shape.length > 0 || shape.length > 0) {
       if (!fits) {
         throw new MindletError(
@@ -153,7 +152,10 @@ class EngineSession implements Session {
     }
     const ctor = typedArrayConstructor(info.dtype);
     if (!ctor || !(tensor.data instanceof ctor)) {
-      throw new MindletError('INVALID_ARGUMENT', `${where}: data must be a ${ctor?.name ?? 'typed array'} for ${info.dtype}`);
+      throw new MindletError(
+        'INVALID_ARGUMENT',
+        `${where}: data must be a ${ctor?.name ?? 'typed array'} for ${info.dtype}`,
+      );
     }
     if (tensor.data.length !== elementCount(shape)) {
       throw new MindletError(
