@@ -19,10 +19,11 @@ const std::set<std::string>& shape_ops() {
   return ops;
 }
 
-// Activations a Conv2D/MatMul epilogue can apply, by MindSpore primitive → epilogue name.
+// Activations a Conv2D/MatMul epilogue can apply, by MindSpore primitive → epilogue name. MindSpore's GeLU
+// primitive is the tanh approximation (nn.GELU(approximate=False) exports Erf nodes instead).
 const std::map<std::string, std::string>& fusable_activations() {
   static const std::map<std::string, std::string> m = {
-      {"ReLU", "relu"},       {"ReLU6", "relu6"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"},   {"GeLU", "gelu"},
+      {"ReLU", "relu"},       {"ReLU6", "relu6"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"},   {"GeLU", "gelu_tanh"},
       {"FastGeLU", "fast_gelu"}, {"HSwish", "hswish"}, {"HSigmoid", "hsigmoid"}, {"SiLU", "silu"}};
   return m;
 }

@@ -1,6 +1,5 @@
 // Vectorized float math (AVX2, 8 lanes) shared by elementwise kernels: exp, and the activations built on it.
-// Accuracy: exp has ≈1 ulp relative error over [-87, 88]; erf ≈1.5e-7 absolute (Abramowitz & Stegun 7.1.26),
-// which keeps GeLU within 1e-6 relative of the erf formula where it matters.
+// Accuracy: exp ≈1 ulp relative over [-86, 88.7] (+inf above, like expf); erf a few ulp (rational fit).
 #pragma once
 #include <immintrin.h>
 
@@ -9,8 +8,9 @@
 namespace mindlet::vmath {
 
 inline __m256 exp8(__m256 x) {
-  const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-88.3762626647949f);
-  x = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
+  // Above 88.72 the result overflows float: return +inf like expf. Below -86 we flush gradually (|error| < 5e-38).
+  __m256 overflow = _mm256_cmp_ps(x, _mm256_set1_ps(88.72283905206835f), _CMP_GT_OQ);
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-86.0f)), _mm256_set1_ps(88.72283905206835f));
   // exp(x) = 2^n * exp(r), n = round(x / ln2), r = x - n ln2 (ln2 split in two for precision).
   __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
@@ -23,8 +23,10 @@ inline __m256 exp8(__m256 x) {
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201E-1f));
   __m256 r2 = _mm256_mul_ps(r, r);
   p = _mm256_fmadd_ps(p, r2, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+  // 2^n built as 2 * 2^(n-1) so n = 128 still has a finite exponent field.
+  __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(126)), 23);
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, _mm256_castsi256_ps(e)), _mm256_set1_ps(2.0f));
+  return _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY), overflow);
 }
 
 inline __m256 sigmoid8(__m256 x) {
@@ -39,29 +41,35 @@ inline __m256 tanh8(__m256 x) {
   return _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(e, one)));
 }
 
+// erf as x·P(x²)/Q(x²) on [-4, 4] (erf is ±1 in float beyond): a minimax rational fit, a few ulp.
 inline __m256 erf8(__m256 x) {
-  const __m256 sign_mask = _mm256_set1_ps(-0.0f);
-  __m256 sign = _mm256_and_ps(x, sign_mask);
-  __m256 a = _mm256_andnot_ps(sign_mask, x);
-  __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), a, _mm256_set1_ps(1.0f)));
-  __m256 y = _mm256_set1_ps(1.061405429f);
-  y = _mm256_fmadd_ps(y, t, _mm256_set1_ps(-1.453152027f));
-  y = _mm256_fmadd_ps(y, t, _mm256_set1_ps(1.421413741f));
-  y = _mm256_fmadd_ps(y, t, _mm256_set1_ps(-0.284496736f));
-  y = _mm256_fmadd_ps(y, t, _mm256_set1_ps(0.254829592f));
-  y = _mm256_mul_ps(y, t);
-  __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_mul_ps(a, a)));
-  __m256 r = _mm256_fnmadd_ps(y, e, _mm256_set1_ps(1.0f));
-  return _mm256_or_ps(r, sign);
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-4.0f)), _mm256_set1_ps(4.0f));
+  __m256 x2 = _mm256_mul_ps(x, x);
+  __m256 p = _mm256_set1_ps(-2.72614225801306e-10f);
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(2.77068142495902e-08f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-2.10102402082508e-06f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-5.69250639462346e-05f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-7.34990630326855e-04f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-2.95459980854025e-03f));
+  p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-1.60960333262415e-02f));
+  p = _mm256_mul_ps(p, x);
+  __m256 q = _mm256_set1_ps(-1.45660718464996e-05f);
+  q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-2.13374055278905e-04f));
+  q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-1.68282697438203e-03f));
+  q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-7.37332916720468e-03f));
+  q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-1.42647390514189e-02f));
+  return _mm256_div_ps(p, q);
 }
 
-// GeLU, erf form: x/2 (1 + erf(x/√2)).
+// GeLU as MindSpore's GeLU primitive computes it (tanh form): x/2 (1 + tanh(√(2/π) (x + 0.044715 x³))).
+// The erf form is exported as separate Erf/Mul/Add nodes (nn.GELU(approximate=False)).
 inline __m256 gelu8(__m256 x) {
-  __m256 e = erf8(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f)));
-  return _mm256_mul_ps(_mm256_mul_ps(x, _mm256_set1_ps(0.5f)), _mm256_add_ps(e, _mm256_set1_ps(1.0f)));
+  __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+  __m256 inner = _mm256_mul_ps(_mm256_fmadd_ps(x3, _mm256_set1_ps(0.044715f), x), _mm256_set1_ps(0.7978845608028654f));
+  return _mm256_mul_ps(_mm256_mul_ps(x, _mm256_set1_ps(0.5f)), _mm256_add_ps(tanh8(inner), _mm256_set1_ps(1.0f)));
 }
 
-inline float gelu(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
+inline float gelu(float x) { return 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x))); }
 // MindSpore's FastGeLU: x / (1 + exp(-1.702 |x|)) * exp(0.851 (x - |x|)).
 inline float fast_gelu(float x) {
   float a = std::fabs(x);
