@@ -14,7 +14,7 @@
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-mavx2", "-mfma", "-mf16c", "-fno-math-errno", "-Wall", "-Wno-unused-parameter", "-Wno-sign-compare"],
-      "ldflags": ["-static-libgcc", "-Wl,--as-needed", "-pthread"],
+      "ldflags": ["-static-libstdc++", "-Wl,--as-needed", "-pthread"],
       "conditions": [
         ["sanitize=='1'", {
           "cflags_cc": ["-O1", "-g", "-fno-omit-frame-pointer", "-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"],

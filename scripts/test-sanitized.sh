@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# `npm run test:sanitize`: builds the native engine with AddressSanitizer + UndefinedBehaviorSanitizer in a scratch
+# copy (the normal build stays as it is), then runs the engine's tests through it. Node itself is not built with
+# ASan, so the runtime is preloaded; leak checking is off because Node keeps memory alive at exit by design.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$root/.tmp/sanitize"
+rm -rf "$out"
+mkdir -p "$out"
+cp -r "$root/layers/native-runtime/binding.gyp" "$root/layers/native-runtime/scripts" "$root/layers/native-runtime/src" "$out/"
+(cd "$out" && MINDLET_SANITIZE=1 "$root/node_modules/.bin/node-gyp" rebuild -j max >/dev/null)
+export MINDLET_NATIVE_ADDON="$out/build/Release/mindlet_native.node"
+export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+cd "$root"
+# The engine tests, the CLI that drives it, and the standalone kernel tests (already sanitized by their scripts).
+npx vitest run test/runtime test/cli/predict.test.ts "$@"
+unset LD_PRELOAD
+for script in layers/native-runtime/test/build-ops-test.sh; do
+  [ -x "$script" ] && bash "$script"
+done
