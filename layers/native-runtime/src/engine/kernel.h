@@ -71,8 +71,13 @@ class InferContext {
 
 class RunContext {
  public:
-  RunContext(std::vector<TensorView> in, std::vector<TensorView> out, void* scratch, ThreadPool& pool)
-      : inputs_(std::move(in)), outputs_(std::move(out)), scratch_(scratch), pool_(pool) {}
+  // Views are borrowed: the session keeps one set per planned step and only patches data pointers per run.
+  RunContext(const std::vector<TensorView>& in, const std::vector<TensorView>& out, void* scratch, ThreadPool& pool)
+      : inputs_(in), outputs_(out), scratch_(scratch), pool_(pool) {}
+  // Temporaries would dangle: callers keep the view vectors alive for the context's lifetime.
+  RunContext(std::vector<TensorView>&&, const std::vector<TensorView>&, void*, ThreadPool&) = delete;
+  RunContext(const std::vector<TensorView>&, std::vector<TensorView>&&, void*, ThreadPool&) = delete;
+  RunContext(std::vector<TensorView>&&, std::vector<TensorView>&&, void*, ThreadPool&) = delete;
   int input_count() const { return int(inputs_.size()); }
   const TensorView& input(int i) const { return inputs_[size_t(i)]; }
   const TensorView& output(int i) const { return outputs_[size_t(i)]; }
@@ -81,8 +86,8 @@ class RunContext {
   ThreadPool& pool() const { return pool_; }
 
  private:
-  std::vector<TensorView> inputs_;
-  std::vector<TensorView> outputs_;
+  const std::vector<TensorView>& inputs_;
+  const std::vector<TensorView>& outputs_;
   void* scratch_;
   ThreadPool& pool_;
 };

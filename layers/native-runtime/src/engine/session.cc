@@ -45,6 +45,9 @@ struct Plan {
   std::vector<int> root;                   // by value: the value whose bytes it shares (views)
   std::vector<int> exec;                   // node indices to run, in order
   std::vector<size_t> scratch_offset;      // by node
+  // Per exec step: the kernel's input/output views with shapes filled in; data pointers are set at each run
+  // (runs of one session are serialized, so patching them in place is safe).
+  std::vector<std::vector<TensorView>> step_in, step_out;
   size_t arena_bytes = 0;
   std::mutex arenas_mu;
   std::vector<void*> free_arenas;  // 64-byte aligned, arena_bytes each
@@ -174,7 +177,7 @@ void Session::fold_constants() {
     if (!kernel->is_view()) {
       std::vector<uint8_t> scratch(ictx.scratch_bytes() + kAlign);
       void* sp = reinterpret_cast<void*>(align_up(reinterpret_cast<uintptr_t>(scratch.data())));
-      RunContext rctx(views, outs, sp, pool_);
+      RunContext rctx(views, outs, sp, pool_);  // views and outs outlive the call
       kernel->run(rctx);
     }
     for (size_t k = 0; k < n.outputs.size(); ++k) {
@@ -479,6 +482,14 @@ std::shared_ptr<Plan> Session::make_plan(const std::vector<Shape>& shapes) {
   }
   p.arena_bytes = arena.peak();
   p.root = std::move(root);
+  for (int step : p.exec) {
+    const Node& n = graph_.nodes[size_t(step)];
+    std::vector<TensorView> in, out;
+    for (int v : n.inputs) in.push_back(TensorView{p.descs[size_t(v)].dtype, p.descs[size_t(v)].shape, nullptr});
+    for (int v : n.outputs) out.push_back(TensorView{p.descs[size_t(v)].dtype, p.descs[size_t(v)].shape, nullptr});
+    p.step_in.push_back(std::move(in));
+    p.step_out.push_back(std::move(out));
+  }
   return plan;
 }
 
@@ -525,16 +536,14 @@ std::vector<OutputTensor> Session::run(const std::vector<InputTensor>& inputs) {
       }
       return nullptr;
     };
-    // Views of outputs point at their root's buffer.
-    for (int step : p.exec) {
+    for (size_t s = 0; s < p.exec.size(); ++s) {
+      const int step = p.exec[s];
       const Node& n = graph_.nodes[size_t(step)];
-      std::vector<TensorView> in, out;
-      in.reserve(n.inputs.size());
-      for (int v : n.inputs) in.push_back(TensorView{p.descs[size_t(v)].dtype, p.descs[size_t(v)].shape, ptr(v)});
-      for (int v : n.outputs) {
-        out.push_back(TensorView{p.descs[size_t(v)].dtype, p.descs[size_t(v)].shape, ptr(v)});
-      }
-      RunContext ctx(std::move(in), std::move(out), static_cast<uint8_t*>(arena) + p.scratch_offset[size_t(step)], pool_);
+      auto& in = p.step_in[s];
+      auto& out = p.step_out[s];
+      for (size_t k = 0; k < in.size(); ++k) in[k].data = ptr(n.inputs[k]);
+      for (size_t k = 0; k < out.size(); ++k) out[k].data = ptr(n.outputs[k]);
+      RunContext ctx(in, out, static_cast<uint8_t*>(arena) + p.scratch_offset[size_t(step)], pool_);
       kernels_[size_t(step)]->run(ctx);
     }
     std::vector<char> handed(nv, 0);
