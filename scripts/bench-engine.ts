@@ -6,6 +6,7 @@
  *   npm run bench -- --model resnet50 --batch 1 --json
  *   options: --model NAME (repeatable; lenet5 resnet50 mobilenetv2 bert) --batch N (repeatable) --threads N
  *            --seconds S (time per measurement, default 4) --json (one JSON line per measurement)
+ *            --profile (print mindlet's kernel time per op, all batches together)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     seconds: { type: 'string' },
     json: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     child: { type: 'string' },
     file: { type: 'string' },
     inputs: { type: 'string' },
@@ -75,9 +77,12 @@ async function parent(): Promise<void> {
         '--seconds',
         String(seconds),
         ...batches.flatMap((b) => ['--batch', String(b)]),
+        ...(values.profile ? ['--profile'] : []),
       ];
       const run = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
       if (run.status !== 0) throw new Error(`${runtime} on ${model} failed:\n${run.stderr}`);
+      if (values.profile && run.stderr.trim())
+        console.error(`${model} ${runtime} kernel time by op:\n${run.stderr.trimEnd()}`);
       results[runtime] = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
     }
     report(model, threads, results.mindlet as ChildResult, results.ort as ChildResult);
@@ -188,8 +193,19 @@ async function child(runtime: Runtime): Promise<void> {
     const { loadSession } = (await import(
       path.join(root, 'dist/src/runtime/index.js')
     )) as typeof import('../src/runtime/index.js');
-    const session = await loadSession(file, { threads });
+    const session = await loadSession(file, { threads, profile: values.profile });
     run = (inputs) => session.run(inputs as never);
+    if (values.profile) {
+      process.on('exit', () => {
+        const times = Object.entries(session.stats().opTimes).sort((a, b) => b[1].ms - a[1].ms);
+        const total = times.reduce((sum, [, t]) => sum + t.ms, 0);
+        for (const [op, t] of times.slice(0, 12)) {
+          process.stderr.write(
+            `  ${op.padEnd(24)} ${((100 * t.ms) / total).toFixed(1).padStart(5)}%  ${(t.ms / t.calls).toFixed(3)} ms/call\n`,
+          );
+        }
+      });
+    }
   }
   const loadMs = performance.now() - started;
   const results: ChildResult['batches'] = [];

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MindletError } from '../errors.js';
+import type { SessionStats } from './types.js';
 
 export interface NativeTensor {
   dtype: string;
@@ -21,16 +22,7 @@ export interface NativeOutput {
   data: ArrayBuffer;
 }
 
-export interface NativeSessionStats {
-  nodes: number;
-  folded: number;
-  fusedBatchNorm: number;
-  fusedBias: number;
-  fusedActivation: number;
-  fusedResidual: number;
-  plans: number;
-  threads: number;
-}
+export type NativeSessionStats = SessionStats;
 
 export interface NativeSession {
   run(inputs: NativeTensor[]): Promise<NativeOutput[]>;
@@ -39,7 +31,10 @@ export interface NativeSession {
 }
 
 export interface NativeAddon {
-  NativeSession: new (spec: unknown, options: { threads: number; planCacheSize: number }) => NativeSession;
+  NativeSession: new (
+    spec: unknown,
+    options: { threads: number; planCacheSize: number; profile: boolean },
+  ) => NativeSession;
   registeredOps(): string[];
   cpuFeatures(): { avx2: boolean; fma: boolean; avx512f: boolean };
 }

@@ -57,7 +57,7 @@ export function createSession(model: Model, options: SessionOptions = {}): Sessi
   const addon = nativeAddon();
   let native: NativeSession;
   try {
-    native = new addon.NativeSession(spec, { threads, planCacheSize });
+    native = new addon.NativeSession(spec, { threads, planCacheSize, profile: options.profile ?? false });
   } catch (error) {
     throw engineError(error, model.source);
   }

@@ -36,6 +36,21 @@ export interface SessionOptions {
   key?: string | Uint8Array;
   /** How many distinct input shapes keep a ready execution plan (dynamic batch). Default: 4. */
   planCacheSize?: number;
+  /** Time every kernel call, summed per op, readable from the session's `stats().opTimes`. Default: false. */
+  profile?: boolean;
+}
+
+export interface SessionStats {
+  nodes: number;
+  folded: number;
+  fusedBatchNorm: number;
+  fusedBias: number;
+  fusedActivation: number;
+  fusedResidual: number;
+  plans: number;
+  threads: number;
+  /** Per op (grouped convolutions apart): milliseconds and calls since load; empty unless `profile` was set. */
+  opTimes: Record<string, { ms: number; calls: number }>;
 }
 
 /** A loaded, planned model. Reusable; `run` may be called concurrently. */
@@ -51,6 +66,8 @@ export interface Session {
    * rank and fixed dimensions and throws MindletError INVALID_ARGUMENT naming the input on a mismatch.
    */
   run(inputs: Tensor[] | Record<string, Tensor>): Promise<NamedTensor[]>;
+  /** Engine figures: kernels after fusion and folding, fusions applied, cached plans, per-op times if profiling. */
+  stats(): SessionStats;
   /** Frees native memory now rather than at garbage collection. Later `run` calls throw. */
   close(): void;
 }

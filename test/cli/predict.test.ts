@@ -344,6 +344,17 @@ function fakeSession(
     inputs,
     outputs,
     threads: 1,
+    stats: () => ({
+      nodes: 0,
+      folded: 0,
+      fusedBatchNorm: 0,
+      fusedBias: 0,
+      fusedActivation: 0,
+      fusedResidual: 0,
+      plans: 0,
+      threads: 1,
+      opTimes: {},
+    }),
     async run(given) {
       if (!Array.isArray(given)) throw new Error('predict passes inputs by position');
       calls.given = given;

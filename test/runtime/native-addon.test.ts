@@ -15,7 +15,9 @@ const AMAZON_LINUX_2023_GLIBC = [2, 34];
 
 describe('the native addon binary', () => {
   it('needs nothing beyond glibc and libgcc_s (ldd)', () => {
-    const libs = execFileSync('ldd', [addon], { encoding: 'utf8' })
+    // Without LD_PRELOAD: the sanitizer run preloads ASan into every process, which ldd would list too.
+    const { LD_PRELOAD: _preload, ...env } = process.env;
+    const libs = execFileSync('ldd', [addon], { encoding: 'utf8', env })
       .split('\n')
       .map((line) => line.trim().split(/\s+/)[0] ?? '')
       .filter(Boolean);

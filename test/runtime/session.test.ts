@@ -70,7 +70,7 @@ describe('the session API', () => {
       expect(Array.from(byPosition?.data as Float32Array)).toEqual(Array.from(x.data, (v, i) => v + (i % 3) + 1));
       expect(byName?.data).toEqual(byPosition?.data);
     }
-    expect((session as unknown as { stats(): { plans: number } }).stats().plans).toBe(3);
+    expect(session.stats().plans).toBe(3);
   });
 
   it('rejects inputs that do not match the signature, naming the input', async () => {
@@ -147,7 +147,7 @@ describe('the session API', () => {
       ],
     });
     const session = createSession(model);
-    const stats = (session as unknown as { stats(): { folded: number; nodes: number } }).stats();
+    const stats = session.stats();
     expect(stats.folded).toBe(1);
     expect(stats.nodes).toBe(1);
     const [y] = await session.run([f32([4], (i) => i)]);

@@ -151,6 +151,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
         auto o = info[1].As<Napi::Object>();
         if (o.Get("threads").IsNumber()) options.threads = o.Get("threads").As<Napi::Number>().Int32Value();
         if (o.Get("planCacheSize").IsNumber()) options.plan_cache_size = o.Get("planCacheSize").As<Napi::Number>().Int32Value();
+        if (o.Get("profile").IsBoolean()) options.profile = o.Get("profile").As<Napi::Boolean>().Value();
       }
       Graph g = read_graph(info[0].As<Napi::Object>(), keep_);
       session_ = std::make_shared<Session>(std::move(g), options);
@@ -270,6 +271,14 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     o.Set("fusedResidual", s.fused_residual);
     o.Set("plans", s.plans);
     o.Set("threads", session_->threads());
+    auto ops = Napi::Object::New(env);
+    for (auto& [op, entry] : session_->op_profile()) {
+      auto e = Napi::Object::New(env);
+      e.Set("ms", entry.first);
+      e.Set("calls", double(entry.second));
+      ops.Set(op, e);
+    }
+    o.Set("opTimes", ops);
     return o;
   }
 

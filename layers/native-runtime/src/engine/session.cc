@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -135,6 +136,11 @@ Session::Session(Graph graph, SessionOptions options)
 }
 
 Session::~Session() = default;
+
+std::vector<std::pair<std::string, std::pair<double, int64_t>>> Session::op_profile() const {
+  std::lock_guard<std::mutex> lock(run_mu_);
+  return {op_ms_.begin(), op_ms_.end()};
+}
 
 Session::Stats Session::stats() const {
   Stats s = stats_;
@@ -544,7 +550,15 @@ std::vector<OutputTensor> Session::run(const std::vector<InputTensor>& inputs) {
       for (size_t k = 0; k < in.size(); ++k) in[k].data = ptr(n.inputs[k]);
       for (size_t k = 0; k < out.size(); ++k) out[k].data = ptr(n.outputs[k]);
       RunContext ctx(in, out, static_cast<uint8_t*>(arena) + p.scratch_offset[size_t(step)], pool_);
-      kernels_[size_t(step)]->run(ctx);
+      if (options_.profile) {
+        auto t0 = std::chrono::steady_clock::now();
+        kernels_[size_t(step)]->run(ctx);
+        auto& slot = op_ms_[n.op + (n.attrs.get_int("group", 1) > 1 ? " (grouped)" : "")];
+        slot.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        slot.second++;
+      } else {
+        kernels_[size_t(step)]->run(ctx);
+      }
     }
     std::vector<char> handed(nv, 0);
     for (int v : graph_.outputs) {

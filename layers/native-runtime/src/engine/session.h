@@ -2,6 +2,7 @@
 // and execution plans cached per input shape. run() may be called from several threads at once.
 #pragma once
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +17,7 @@ namespace mindlet {
 struct SessionOptions {
   int threads = 1;
   int plan_cache_size = 4;
+  bool profile = false;  // time every kernel call, summed per op (for `npm run bench -- --profile`)
 };
 
 struct InputTensor {
@@ -53,6 +55,8 @@ class Session {
     int plans = 0;
   };
   Stats stats() const;
+  // Per op: total milliseconds and calls since load (empty unless options.profile).
+  std::vector<std::pair<std::string, std::pair<double, int64_t>>> op_profile() const;
 
  private:
   std::shared_ptr<Plan> plan_for(const std::vector<InputTensor>& inputs);
@@ -63,11 +67,12 @@ class Session {
   Graph graph_;
   SessionOptions options_;
   ThreadPool pool_;
-  std::mutex run_mu_;  // one inference at a time uses the pool; concurrent runs queue here
+  mutable std::mutex run_mu_;  // one inference at a time uses the pool; concurrent runs queue here
   std::vector<std::unique_ptr<Kernel>> kernels_;  // by node index; null for removed nodes
   std::mutex plans_mu_;
   std::list<std::shared_ptr<Plan>> plans_;  // most recently used first
   Stats stats_;
+  std::map<std::string, std::pair<double, int64_t>> op_ms_;  // guarded by run_mu_
 };
 
 // Ops the planner handles itself (no kernel): their outputs are known from shapes alone.
