@@ -231,10 +231,13 @@ void absorb(Graph& g, size_t producer, size_t consumer, int output_value) {
 // Fusions that remove whole memory passes: BatchNorm folded into Conv2D weights, bias adds, residual adds and
 // activations applied in the Conv2D / MatMul epilogue.
 void Session::fuse() {
-  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-    Node& n = graph_.nodes[i];
+  for (size_t start = 0; start < graph_.nodes.size(); ++start) {
+    Node& n = graph_.nodes[start];
     if (n.removed || (n.op != "Conv2D" && n.op != "MatMul")) continue;
     const bool conv = n.op == "Conv2D";
+    // `i` follows the node as it absorbs consumers and moves to their slots; `start` goes on in order, so nodes
+    // between the two (another branch of a residual block) are still visited.
+    size_t i = start;
     for (;;) {
       Node& cur = graph_.nodes[i];
       if (cur.removed) break;
