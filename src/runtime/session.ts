@@ -7,7 +7,7 @@ import { MindletError, type MindletErrorCode } from '../errors.js';
 import { elementCount } from '../mindir/dtype.js';
 import { loadMindir } from '../mindir/loader.js';
 import { typedArrayConstructor } from '../mindir/tensors.js';
-import type { DType, Model, TensorInfo } from '../mindir/types.js';
+import type { DType, Graph, Model, TensorInfo } from '../mindir/types.js';
 import { buildGraphSpec, unsupportedOps } from './graph-spec.js';
 import { type NativeSession, type NativeSessionStats, nativeAddon } from './native.js';
 import type { NamedTensor, Session, SessionOptions, Tensor, TensorData } from './types.js';
@@ -61,7 +61,7 @@ export function createSession(model: Model, options: SessionOptions = {}): Sessi
   } catch (error) {
     throw engineError(error, model.source);
   }
-  return new EngineSession(native, model, threads);
+  return new EngineSession(native, model.graph, model.source, threads);
 }
 
 class EngineSession implements Session {
@@ -69,13 +69,15 @@ class EngineSession implements Session {
   readonly outputs: TensorInfo[];
   private closed = false;
 
+  // Only the signature and the file name are kept: the engine holds what it needs, so the model's buffers can go.
   constructor(
     private readonly native: NativeSession,
-    private readonly model: Model,
+    graph: Graph,
+    private readonly source: string,
     readonly threads: number,
   ) {
-    this.inputs = model.graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...i.shape] }));
-    this.outputs = model.graph.outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: [...o.shape] }));
+    this.inputs = graph.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...i.shape] }));
+    this.outputs = graph.outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: [...o.shape] }));
   }
 
   async run(inputs: Tensor[] | Record<string, Tensor>): Promise<NamedTensor[]> {
@@ -86,7 +88,7 @@ class EngineSession implements Session {
     try {
       results = await this.native.run(native);
     } catch (error) {
-      throw engineError(error, this.model.source);
+      throw engineError(error, this.source);
     }
     return results.map((r, k) => {
       const dtype = r.dtype as DType;

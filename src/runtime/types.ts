@@ -49,6 +49,8 @@ export interface SessionStats {
   fusedResidual: number;
   plans: number;
   threads: number;
+  /** Bytes of weights freed after load because every kernel reading them packed its own copy. */
+  releasedBytes: number;
   /** Per op (grouped convolutions apart): milliseconds and calls since load; empty unless `profile` was set. */
   opTimes: Record<string, { ms: number; calls: number }>;
 }

@@ -353,6 +353,7 @@ function fakeSession(
       fusedResidual: 0,
       plans: 0,
       threads: 1,
+      releasedBytes: 0,
       opTimes: {},
     }),
     async run(given) {

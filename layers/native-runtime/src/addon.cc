@@ -42,7 +42,8 @@ std::shared_ptr<ConstTensor> read_tensor(const Napi::Object& o, std::vector<Napi
   if (len != t->bytes())
     throw EngineError("INVALID_GRAPH", "tensor has " + std::to_string(len) + " bytes, its shape " + shape_str(t->shape) + " needs " + std::to_string(t->bytes()));
   if (reinterpret_cast<uintptr_t>(ptr) % dtype_size(t->dtype) == 0) {
-    t->data = ptr;  // borrowed: the model buffer stays referenced by the session object
+    t->data = ptr;  // borrowed: pinned by the session object until the session copies or frees it after load
+    t->borrowed_ref = int(keep.size());
     keep.push_back(Napi::Persistent(o.Get("data")));
   } else {
     t->owned.assign(ptr, ptr + len);  // misaligned in the file: kernels need naturally aligned elements
@@ -155,6 +156,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
       }
       Graph g = read_graph(info[0].As<Napi::Object>(), keep_);
       session_ = std::make_shared<Session>(std::move(g), options);
+      for (int ref : session_->unpinned_refs()) keep_[size_t(ref)].Reset();
     } catch (const EngineError& e) {
       engine_error(env, e.code, e.what()).ThrowAsJavaScriptException();
     } catch (const Napi::Error&) {
@@ -270,6 +272,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     o.Set("fusedActivation", s.fused_activation);
     o.Set("fusedResidual", s.fused_residual);
     o.Set("plans", s.plans);
+    o.Set("releasedBytes", double(s.released_bytes));
     o.Set("threads", session_->threads());
     auto ops = Napi::Object::New(env);
     for (auto& [op, entry] : session_->op_profile()) {

@@ -15,6 +15,7 @@ struct ConstTensor {
   Shape shape;
   const void* data = nullptr;
   std::vector<uint8_t, std::allocator<uint8_t>> owned;  // non-empty when the engine made the bytes
+  int borrowed_ref = -1;  // index of the addon's reference pinning the borrowed bytes (-1: not borrowed)
   int64_t numel() const { return shape_numel(shape); }
   size_t bytes() const { return size_t(numel()) * dtype_size(dtype); }
 };
@@ -27,6 +28,7 @@ struct ValueInfo {
   bool rank_known = false;
   std::shared_ptr<ConstTensor> constant;  // set for weights and constants
   bool is_input = false;
+  bool released = false;  // a constant whose bytes were freed after every reader packed it (dtype/shape kept)
 };
 
 struct Node {

@@ -100,6 +100,9 @@ class Kernel {
   // True when output 0 is input 0's bytes under another shape (Reshape, Squeeze...): the planner aliases the
   // buffers and run() is never called.
   virtual bool is_view() const { return false; }
+  // False when run() never reads constant input i because the factory packed it: the session then frees the
+  // original bytes (and unpins the model file) after load.
+  virtual bool reads_constant_at_run(int input) const { return true; }
 };
 
 using KernelFactory = std::function<std::unique_ptr<Kernel>(LoadContext&)>;

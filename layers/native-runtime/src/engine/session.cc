@@ -133,6 +133,38 @@ Session::Session(Graph graph, SessionOptions options)
     kernels_[i] = (*find_kernel(n.op))(ctx);
     stats_.nodes++;
   }
+  release_constants();
+}
+
+// After packing, weights no kernel reads at run time are freed; the few still read (biases, embeddings,
+// LayerNorm parameters) are copied out of the model buffer, so the whole file buffer can be released by JS.
+void Session::release_constants() {
+  std::vector<char> needed(graph_.values.size(), 0);
+  for (int v : graph_.outputs) needed[size_t(v)] = 1;
+  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
+    const Node& n = graph_.nodes[i];
+    if (n.removed) continue;
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (!kernels_[i] || kernels_[i]->reads_constant_at_run(int(k))) needed[size_t(n.inputs[k])] = 1;
+  }
+  for (size_t v = 0; v < graph_.values.size(); ++v) {
+    ValueInfo& vi = graph_.values[v];
+    if (!vi.constant) continue;
+    auto& c = *vi.constant;
+    if (!needed[v]) {
+      if (c.borrowed_ref >= 0) unpinned_.push_back(c.borrowed_ref);
+      stats_.released_bytes += c.bytes();
+      vi.constant.reset();
+      vi.released = true;
+      continue;
+    }
+    if (c.borrowed_ref >= 0) {
+      auto copy = make_owned_tensor(c.dtype, c.shape);
+      std::memcpy(copy->owned.data(), c.data, c.bytes());
+      unpinned_.push_back(c.borrowed_ref);
+      vi.constant = copy;
+    }
+  }
 }
 
 Session::~Session() = default;
@@ -372,7 +404,11 @@ std::shared_ptr<Plan> Session::make_plan(const std::vector<Shape>& shapes) {
   std::vector<char> known(nv, 0);
   for (size_t v = 0; v < nv; ++v) {
     auto& c = graph_.values[v].constant;
-    if (c) {
+    if (graph_.values[v].released) {  // packed by every reader: shape known, bytes gone
+      p.descs[v] = ValueDesc{graph_.values[v].dtype, graph_.values[v].shape, nullptr};
+      p.storage[v] = Storage::Const;
+      known[v] = 1;
+    } else if (c) {
       p.descs[v] = ValueDesc{c->dtype, c->shape, c->data};
       p.storage[v] = Storage::Const;
       p.const_data[v] = c->data;

@@ -53,7 +53,10 @@ class Session {
     int fused_activation = 0;
     int fused_residual = 0;
     int plans = 0;
+    size_t released_bytes = 0;  // constant bytes freed after packing
   };
+  // Borrowed references (ConstTensor::borrowed_ref) the session no longer needs; the addon unpins them.
+  std::vector<int> unpinned_refs() const { return unpinned_; }
   Stats stats() const;
   // Per op: total milliseconds and calls since load (empty unless options.profile).
   std::vector<std::pair<std::string, std::pair<double, int64_t>>> op_profile() const;
@@ -63,6 +66,7 @@ class Session {
   std::shared_ptr<Plan> make_plan(const std::vector<Shape>& shapes);
   void fold_constants();
   void fuse();
+  void release_constants();
 
   Graph graph_;
   SessionOptions options_;
@@ -72,6 +76,7 @@ class Session {
   std::mutex plans_mu_;
   std::list<std::shared_ptr<Plan>> plans_;  // most recently used first
   Stats stats_;
+  std::vector<int> unpinned_;
   std::map<std::string, std::pair<double, int64_t>> op_ms_;  // guarded by run_mu_
 };
 

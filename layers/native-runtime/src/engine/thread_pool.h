@@ -26,11 +26,13 @@ class ThreadPool {
   int threads_;
   std::vector<std::thread> workers_;
   std::mutex mu_;
-  std::condition_variable cv_start_, cv_done_;
+  std::condition_variable cv_start_;
   const std::function<void(int)>* job_ = nullptr;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  // Workers spin briefly on `generation_` before sleeping: kernels come back to back within microseconds, and a
+  // futex wake-up per kernel would cost more than small kernels take.
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace mindlet
