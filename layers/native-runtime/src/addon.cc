@@ -34,14 +34,19 @@ std::pair<const uint8_t*, size_t> typed_bytes(const Napi::Value& v) {
   return {static_cast<const uint8_t*>(buf.Data()) + t.ByteOffset(), t.ByteLength()};
 }
 
-std::shared_ptr<ConstTensor> read_tensor(const Napi::Object& o, std::vector<Napi::Reference<Napi::Value>>& keep) {
+// Graph constants are borrowed even when misaligned (copied on first use); attribute tensors are small and
+// read through typed pointers at once, so they are copied when misaligned.
+std::shared_ptr<ConstTensor> read_tensor(const Napi::Object& o, std::vector<Napi::Reference<Napi::Value>>& keep,
+                                         bool lazy_align = false) {
   auto t = std::make_shared<ConstTensor>();
   t->dtype = dtype_from_name(o.Get("dtype").As<Napi::String>().Utf8Value());
   t->shape = read_shape(o.Get("shape"));
   auto [ptr, len] = typed_bytes(o.Get("data"));
   if (len != t->bytes())
     throw EngineError("INVALID_GRAPH", "tensor has " + std::to_string(len) + " bytes, its shape " + shape_str(t->shape) + " needs " + std::to_string(t->bytes()));
-  if (reinterpret_cast<uintptr_t>(ptr) % dtype_size(t->dtype) == 0) {
+  const bool aligned = reinterpret_cast<uintptr_t>(ptr) % dtype_size(t->dtype) == 0;
+  if (aligned || lazy_align) {
+    t->misaligned = !aligned;
     t->data = ptr;  // borrowed: pinned by the session object until the session copies or frees it after load
     t->borrowed_ref = int(keep.size());
     keep.push_back(Napi::Persistent(o.Get("data")));
@@ -96,7 +101,7 @@ Graph read_graph(const Napi::Object& spec, std::vector<Napi::Reference<Napi::Val
     vi.rank_known = o.Get("shape").IsArray();
     vi.shape = read_shape(o.Get("shape"));
     if (o.Has("tensor") && o.Get("tensor").IsObject()) {
-      vi.constant = read_tensor(o.Get("tensor").As<Napi::Object>(), keep);
+      vi.constant = read_tensor(o.Get("tensor").As<Napi::Object>(), keep, true);
       vi.dtype = vi.constant->dtype;
       vi.shape = vi.constant->shape;
       vi.rank_known = true;

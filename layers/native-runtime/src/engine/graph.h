@@ -16,6 +16,19 @@ struct ConstTensor {
   const void* data = nullptr;
   std::vector<uint8_t, std::allocator<uint8_t>> owned;  // non-empty when the engine made the bytes
   int borrowed_ref = -1;  // index of the addon's reference pinning the borrowed bytes (-1: not borrowed)
+  // Borrowed bytes not aligned to the element size (protobuf puts raw_data anywhere). Copied on first use, so a
+  // weight that a kernel packs never needs a second full copy alive at once.
+  bool misaligned = false;
+  const void* aligned() {
+    if (misaligned) {
+      const uint8_t* src = static_cast<const uint8_t*>(data);
+      owned.assign(src, src + bytes());
+      owned.resize(bytes() + 64);
+      data = owned.data();
+      misaligned = false;
+    }
+    return data;
+  }
   int64_t numel() const { return shape_numel(shape); }
   size_t bytes() const { return size_t(numel()) * dtype_size(dtype); }
 };

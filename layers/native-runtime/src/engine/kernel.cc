@@ -24,7 +24,9 @@ std::vector<std::string> registered_ops() {
 
 const ConstTensor* LoadContext::constant(int i) const {
   if (i < 0 || i >= input_count()) return nullptr;
-  return graph_.values[size_t(node_.inputs[size_t(i)])].constant.get();
+  ConstTensor* c = graph_.values[size_t(node_.inputs[size_t(i)])].constant.get();
+  if (c) c->aligned();
+  return c;
 }
 
 const ValueInfo& LoadContext::input_info(int i) const {

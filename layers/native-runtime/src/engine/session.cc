@@ -126,45 +126,51 @@ Session::Session(Graph graph, SessionOptions options)
   fold_constants();
   fuse();
   kernels_.resize(graph_.nodes.size());
-  for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-    Node& n = graph_.nodes[i];
-    if (n.removed || is_planner_op(n.op)) continue;
-    LoadContext ctx(graph_, n);
-    kernels_[i] = (*find_kernel(n.op))(ctx);
-    stats_.nodes++;
-  }
-  release_constants();
-}
-
-// After packing, weights no kernel reads at run time are freed; the few still read (biases, embeddings,
-// LayerNorm parameters) are copied out of the model buffer, so the whole file buffer can be released by JS.
-void Session::release_constants() {
+  // Readers left per constant: once the last one is created and none reads it at run time, its bytes go at once,
+  // so load never holds the original, the folded and the packed copy of every weight together.
+  std::vector<int> readers(graph_.values.size(), 0);
   std::vector<char> needed(graph_.values.size(), 0);
   for (int v : graph_.outputs) needed[size_t(v)] = 1;
+  for (auto& n : graph_.nodes)
+    if (!n.removed)
+      for (int v : n.inputs) readers[size_t(v)]++;
+  // Weights nothing reads any more (replaced by folded ones, inputs of folded nodes) go first.
+  for (size_t v = 0; v < graph_.values.size(); ++v)
+    if (readers[v] == 0 && !needed[v]) release(int(v));
   for (size_t i = 0; i < graph_.nodes.size(); ++i) {
-    const Node& n = graph_.nodes[i];
+    Node& n = graph_.nodes[i];
     if (n.removed) continue;
-    for (size_t k = 0; k < n.inputs.size(); ++k)
-      if (!kernels_[i] || kernels_[i]->reads_constant_at_run(int(k))) needed[size_t(n.inputs[k])] = 1;
+    if (!is_planner_op(n.op)) {
+      LoadContext ctx(graph_, n);
+      kernels_[i] = (*find_kernel(n.op))(ctx);
+      stats_.nodes++;
+    }
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      int v = n.inputs[k];
+      if (!kernels_[i] || kernels_[i]->reads_constant_at_run(int(k))) needed[size_t(v)] = 1;
+      if (--readers[size_t(v)] == 0 && !needed[size_t(v)]) release(v);
+    }
   }
-  for (size_t v = 0; v < graph_.values.size(); ++v) {
-    ValueInfo& vi = graph_.values[v];
-    if (!vi.constant) continue;
+  // Constants still read at run time are copied out of the model buffer so the file can be freed.
+  for (auto& vi : graph_.values) {
+    if (!vi.constant || vi.constant->borrowed_ref < 0) continue;
     auto& c = *vi.constant;
-    if (!needed[v]) {
-      if (c.borrowed_ref >= 0) unpinned_.push_back(c.borrowed_ref);
-      stats_.released_bytes += c.bytes();
-      vi.constant.reset();
-      vi.released = true;
-      continue;
-    }
-    if (c.borrowed_ref >= 0) {
-      auto copy = make_owned_tensor(c.dtype, c.shape);
-      std::memcpy(copy->owned.data(), c.data, c.bytes());
-      unpinned_.push_back(c.borrowed_ref);
-      vi.constant = copy;
-    }
+    unpinned_.push_back(c.borrowed_ref);
+    c.borrowed_ref = -1;
+    if (!c.owned.empty()) continue;  // already copied when first used (it was misaligned)
+    auto copy = make_owned_tensor(c.dtype, c.shape);
+    std::memcpy(copy->owned.data(), c.data, c.bytes());  // memcpy: fine for misaligned bytes
+    vi.constant = copy;
   }
+}
+
+void Session::release(int v) {
+  ValueInfo& vi = graph_.values[size_t(v)];
+  if (!vi.constant) return;
+  if (vi.constant->borrowed_ref >= 0) unpinned_.push_back(vi.constant->borrowed_ref);
+  stats_.released_bytes += vi.constant->bytes();
+  vi.constant.reset();
+  vi.released = true;
 }
 
 Session::~Session() = default;
@@ -194,6 +200,7 @@ void Session::fold_constants() {
     std::vector<TensorView> views;
     for (int v : n.inputs) {
       auto& c = *graph_.values[size_t(v)].constant;
+      c.aligned();
       descs.push_back(ValueDesc{c.dtype, c.shape, c.data});
       views.push_back(TensorView{c.dtype, c.shape, const_cast<void*>(c.data)});
     }
@@ -292,15 +299,15 @@ void Session::fuse() {
         bool ok = !used_extra && oc > 0;
         for (int k = 1; k < 5 && ok; ++k) ok = is_const_1d(graph_, next.inputs[size_t(k)], oc);
         if (!ok) break;
-        auto get = [&](int k) { return static_cast<const float*>(graph_.values[size_t(next.inputs[size_t(k)])].constant->data); };
+        auto get = [&](int k) { return static_cast<const float*>(graph_.values[size_t(next.inputs[size_t(k)])].constant->aligned()); };
         const float *gamma = get(1), *beta = get(2), *mean = get(3), *var = get(4);
         double eps = next.attrs.get_float("epsilon", 1e-5);
         auto w2 = make_owned_tensor(DType::F32, weight->shape);
         auto b2 = make_owned_tensor(DType::F32, {oc});
-        const float* w = static_cast<const float*>(weight->data);
+        const float* w = static_cast<const float*>(weight->aligned());
         float* wn = reinterpret_cast<float*>(w2->owned.data());
         float* bn = reinterpret_cast<float*>(b2->owned.data());
-        const float* old_bias = has_bias ? static_cast<const float*>(graph_.values[size_t(cur.inputs[2])].constant->data) : nullptr;
+        const float* old_bias = has_bias ? static_cast<const float*>(graph_.values[size_t(cur.inputs[2])].constant->aligned()) : nullptr;
         int64_t per = weight->numel() / oc;
         for (int64_t c = 0; c < oc; ++c) {
           double s = double(gamma[c]) / std::sqrt(double(var[c]) + eps);
@@ -311,7 +318,9 @@ void Session::fuse() {
         ValueInfo bv{cur.name + "/mindlet.folded_bias", DType::F32, {oc}, true, b2, false};
         int wid = graph_.add_value(wv), bid = graph_.add_value(bv);
         Node& c2 = graph_.nodes[i];
+        const int old_weight = c2.inputs[1];
         c2.inputs[1] = wid;
+        if (uses[size_t(old_weight)] == 1) release(old_weight);  // only the folded weights are read from now on
         if (has_bias) c2.inputs[2] = bid;
         else c2.inputs.insert(c2.inputs.begin() + 2, bid);
         c2.attrs.set_int("mindlet.has_bias", 1);
@@ -409,6 +418,7 @@ std::shared_ptr<Plan> Session::make_plan(const std::vector<Shape>& shapes) {
       p.storage[v] = Storage::Const;
       known[v] = 1;
     } else if (c) {
+      c->aligned();
       p.descs[v] = ValueDesc{c->dtype, c->shape, c->data};
       p.storage[v] = Storage::Const;
       p.const_data[v] = c->data;

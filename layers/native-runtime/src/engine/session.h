@@ -66,7 +66,7 @@ class Session {
   std::shared_ptr<Plan> make_plan(const std::vector<Shape>& shapes);
   void fold_constants();
   void fuse();
-  void release_constants();
+  void release(int value);
 
   Graph graph_;
   SessionOptions options_;
