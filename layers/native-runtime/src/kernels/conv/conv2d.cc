@@ -130,7 +130,8 @@ class Conv2DKernel : public Kernel {
     if (s.ICg == 1 && p_.group > 1) return Path::Depthwise;
     const bool wino_ok = winograd_applies(Shape{s.OC, s.ICg, s.KH, s.KW});
     const int64_t ohw = s.OH * s.OW;
-    // Transposed pays off when the plane is narrower than a few vectors and OC fills whole panels.
+    // Transposed pays off when the plane is narrower than a few vectors and OC is wide enough to amortize the
+    // im2col and the final transposition (measured: ResNet's 7×7 stage gains, MobileNet's OC=160 stage loses).
     const bool transposed_ok = p_.group == 1;
     switch (conv_algo_override()) {
       case ConvAlgo::Direct: return Path::Direct;
@@ -139,7 +140,7 @@ class Conv2DKernel : public Kernel {
       case ConvAlgo::Auto: break;
     }
     if (wino_ok && winograd_worthwhile(s.C, s.OC, s.OH, s.OW)) return Path::Winograd;
-    if (transposed_ok && ohw < 100 && s.OC >= 64 && ohw % 16 != 0) return Path::Transposed;
+    if (transposed_ok && ohw < 100 && s.OC >= 256 && ohw % 16 != 0) return Path::Transposed;
     return Path::Direct;
   }
 
@@ -254,16 +255,27 @@ class Conv2DKernel : public Kernel {
     for (int64_t k = k0; k < k1; ++k) {
       const int64_t c = k / khw, r = k % khw, ky = r / im.kw, kx = r % im.kw;
       const float* xc = im.x + c * im.H * im.W;
-      int64_t i = 0;
+      float* panel = dst + k * mr;  // row i goes to panel i/mr, lane i%mr
+      int64_t lane = 0;
       for (int64_t oy = 0; oy < im.OH; ++oy) {
         const int64_t iy = oy * im.sh - im.pt + ky * im.dh;
-        for (int64_t ox = 0; ox < im.OW; ++ox, ++i) {
+        const bool row_in = iy >= 0 && iy < im.H;
+        for (int64_t ox = 0; ox < im.OW; ++ox) {
           const int64_t ix = ox * im.sw - im.pl + kx * im.dw;
-          const float v = (iy >= 0 && iy < im.H && ix >= 0 && ix < im.W) ? xc[iy * im.W + ix] : 0.f;
-          dst[(i / mr) * K * mr + k * mr + i % mr] = v;
+          panel[lane] = (row_in && ix >= 0 && ix < im.W) ? xc[iy * im.W + ix] : 0.f;
+          if (++lane == mr) {
+            lane = 0;
+            panel += K * mr;
+          }
         }
       }
-      for (; i < panels * mr; ++i) dst[(i / mr) * K * mr + k * mr + i % mr] = 0.f;
+      for (int64_t i = M; i < panels * mr; ++i) {
+        panel[lane] = 0.f;
+        if (++lane == mr) {
+          lane = 0;
+          panel += K * mr;
+        }
+      }
     }
   }
 
@@ -277,12 +289,16 @@ class Conv2DKernel : public Kernel {
     for (int64_t n = 0; n < s.N; ++n) {
       const float* xn = xd + n * s.C * s.H * s.W;
       const gemm::Im2col im = im2col_of(s, xn);
-      pool.parallel_for(K, 16, [&](int64_t k0, int64_t k1) { pack_im2col_rows(im, s.C, k0, k1, mr, K, OHW, cols); });
       gemm::GemmDesc d;
       d.M = OHW;
       d.N = s.OC;
       d.K = K;
-      d.a_packed = cols;
+      if (pointwise(s)) {
+        d.a = gemm::MatRef{xn, 1, OHW};  // xᵀ as it is; the GEMM packs it
+      } else {
+        pool.parallel_for(K, 16, [&](int64_t k0, int64_t k1) { pack_im2col_rows(im, s.C, k0, k1, mr, K, OHW, cols); });
+        d.a_packed = cols;
+      }
       if (wt_) d.pb = wt_.get();
       else d.b = gemm::MatRef{wd, 1, K};
       d.c = ct;
