@@ -199,9 +199,9 @@ async function child(runtime: Runtime): Promise<void> {
       process.on('exit', () => {
         const times = Object.entries(session.stats().opTimes).sort((a, b) => b[1].ms - a[1].ms);
         const total = times.reduce((sum, [, t]) => sum + t.ms, 0);
-        for (const [op, t] of times.slice(0, 12)) {
+        for (const [op, t] of times.slice(0, Number(process.env.BENCH_PROFILE_TOP ?? 12))) {
           process.stderr.write(
-            `  ${op.padEnd(24)} ${((100 * t.ms) / total).toFixed(1).padStart(5)}%  ${(t.ms / t.calls).toFixed(3)} ms/call\n`,
+            `  ${op.padEnd(44)} ${((100 * t.ms) / total).toFixed(1).padStart(5)}%  ${(t.ms / t.calls).toFixed(3)} ms/call\n`,
           );
         }
       });

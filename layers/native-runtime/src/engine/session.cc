@@ -602,7 +602,10 @@ std::vector<OutputTensor> Session::run(const std::vector<InputTensor>& inputs) {
       if (options_.profile) {
         auto t0 = std::chrono::steady_clock::now();
         kernels_[size_t(step)]->run(ctx);
-        auto& slot = op_ms_[n.op + (n.attrs.get_int("group", 1) > 1 ? " (grouped)" : "")];
+        // Keyed by op and output shape, so a slow layer class stands out (grouped convolutions apart).
+        std::string key = n.op + (n.attrs.get_int("group", 1) > 1 ? " (grouped) " : " ") + shape_str(out[0].shape);
+        if (n.op == "Conv2D") key += " k" + std::to_string(in.size() > 1 && in[1].shape.size() == 4 ? in[1].shape[3] : 0);
+        auto& slot = op_ms_[key];
         slot.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         slot.second++;
       } else {
