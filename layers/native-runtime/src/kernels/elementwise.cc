@@ -6,6 +6,8 @@
 #include <functional>
 
 #include "engine/kernel.h"
+#include "gemm/simd_avx2.h"
+#include "gemm/vmath.h"
 #include "vmath.h"
 
 namespace mindlet {
@@ -56,47 +58,35 @@ float unary_scalar(Unary op, float x, float alpha) {
 }
 
 // Returns false when the op has no vector form; the scalar loop then does the work.
-bool unary_vector(Unary op, const float* x, float* y, int64_t n, int64_t& done) {
-  int64_t i = 0;
-  const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6.0f), three = _mm256_set1_ps(3.0f);
-  const __m256 sixth = _mm256_set1_ps(1.0f / 6.0f);
+// The activation a unary op shares with the GEMM epilogue, or None.
+Activation as_activation(Unary op) {
   switch (op) {
-    case Unary::Relu:
-      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_max_ps(_mm256_loadu_ps(x + i), zero));
-      break;
-    case Unary::Relu6:
-      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_min_ps(_mm256_max_ps(_mm256_loadu_ps(x + i), zero), six));
-      break;
-    case Unary::Sigmoid:
-      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, vmath::sigmoid8(_mm256_loadu_ps(x + i)));
-      break;
-    case Unary::Tanh:
-      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, vmath::tanh8(_mm256_loadu_ps(x + i)));
-      break;
-    case Unary::Gelu:
-      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, vmath::gelu8(_mm256_loadu_ps(x + i)));
-      break;
-    case Unary::Erf:
-      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, vmath::erf8(_mm256_loadu_ps(x + i)));
-      break;
-    case Unary::Exp:
-      for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, vmath::exp8(_mm256_loadu_ps(x + i)));
-      break;
-    case Unary::Silu:
-      for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        _mm256_storeu_ps(y + i, _mm256_mul_ps(v, vmath::sigmoid8(v)));
-      }
-      break;
-    case Unary::HSigmoid:
-    case Unary::HSwish:
-      for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        __m256 h = _mm256_mul_ps(_mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v, three), zero), six), sixth);
-        _mm256_storeu_ps(y + i, op == Unary::HSwish ? _mm256_mul_ps(v, h) : h);
-      }
-      break;
-    default: return false;
+    case Unary::Relu: return Activation::Relu;
+    case Unary::Relu6: return Activation::Relu6;
+    case Unary::Sigmoid: return Activation::Sigmoid;
+    case Unary::Tanh: return Activation::Tanh;
+    case Unary::Gelu: return Activation::GeluTanh;
+    case Unary::FastGelu: return Activation::FastGelu;
+    case Unary::HSwish: return Activation::HSwish;
+    case Unary::HSigmoid: return Activation::HSigmoid;
+    case Unary::Silu: return Activation::Silu;
+    default: return Activation::None;
+  }
+}
+
+// Returns false when the op has no vector form; the scalar loop then does the work.
+bool unary_vector(Unary op, const float* x, float* y, int64_t n, int64_t& done) {
+  using V = simd::VecAvx2;
+  int64_t i = 0;
+  const Activation act = as_activation(op);
+  if (act != Activation::None) {
+    for (; i + 8 <= n; i += 8) V::store(y + i, simd::vactivation<V>(V::load(x + i), act));
+  } else if (op == Unary::Erf) {
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, vmath::erf8(_mm256_loadu_ps(x + i)));
+  } else if (op == Unary::Exp) {
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, vmath::exp8(_mm256_loadu_ps(x + i)));
+  } else {
+    return false;
   }
   done = i;
   return true;

@@ -1,4 +1,5 @@
-// Vectorized float math (AVX2, 8 lanes) shared by elementwise kernels: exp, and the activations built on it.
+// Vectorized float math (AVX2, 8 lanes) for elementwise kernels: exp with expf's overflow semantics and erf.
+// The activations (sigmoid, tanh, GeLU...) come from gemm/vmath.h, shared with the GEMM epilogue.
 // Accuracy: exp ≈1 ulp relative over [-86, 88.7] (+inf above, like expf); erf a few ulp (rational fit).
 #pragma once
 #include <immintrin.h>
@@ -29,18 +30,6 @@ inline __m256 exp8(__m256 x) {
   return _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY), overflow);
 }
 
-inline __m256 sigmoid8(__m256 x) {
-  const __m256 one = _mm256_set1_ps(1.0f);
-  return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
-}
-
-// tanh(x) = 1 - 2 / (exp(2x) + 1); saturates correctly at both ends because exp8 clamps.
-inline __m256 tanh8(__m256 x) {
-  const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
-  __m256 e = exp8(_mm256_mul_ps(x, two));
-  return _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(e, one)));
-}
-
 // erf as x·P(x²)/Q(x²) on [-4, 4] (erf is ±1 in float beyond): a minimax rational fit, a few ulp.
 inline __m256 erf8(__m256 x) {
   x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-4.0f)), _mm256_set1_ps(4.0f));
@@ -59,14 +48,6 @@ inline __m256 erf8(__m256 x) {
   q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-7.37332916720468e-03f));
   q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(-1.42647390514189e-02f));
   return _mm256_div_ps(p, q);
-}
-
-// GeLU as MindSpore's GeLU primitive computes it (tanh form): x/2 (1 + tanh(√(2/π) (x + 0.044715 x³))).
-// The erf form is exported as separate Erf/Mul/Add nodes (nn.GELU(approximate=False)).
-inline __m256 gelu8(__m256 x) {
-  __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
-  __m256 inner = _mm256_mul_ps(_mm256_fmadd_ps(x3, _mm256_set1_ps(0.044715f), x), _mm256_set1_ps(0.7978845608028654f));
-  return _mm256_mul_ps(_mm256_mul_ps(x, _mm256_set1_ps(0.5f)), _mm256_add_ps(tanh8(inner), _mm256_set1_ps(1.0f)));
 }
 
 inline float gelu(float x) { return 0.5f * x * (1.0f + std::tanh(0.7978845608028654f * (x + 0.044715f * x * x * x))); }
