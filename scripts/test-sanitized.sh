@@ -17,9 +17,5 @@ export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=lib
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 cd "$root"
-# The engine tests, the CLI that drives it, and the standalone kernel tests (already sanitized by their scripts).
+# The engine tests and the CLI that drives it (the C++ kernel tests run sanitized in `npm test` already).
 npx vitest run test/runtime test/cli/predict.test.ts "$@"
-unset LD_PRELOAD
-for script in layers/native-runtime/test/build-ops-test.sh; do
-  [ -x "$script" ] && bash "$script"
-done
