@@ -195,3 +195,52 @@ describe('the session API', () => {
     expect(error.message).toMatch(/Add node node0_Add: cannot broadcast shapes \[2,3\] and \[3,3\]/);
   });
 });
+
+describe('engine errors on bad models and inputs', () => {
+  it('rejects a convolution whose weight does not fit its input, naming the node', async () => {
+    const model = opModel({
+      inputs: [{ name: 'x', dtype: 'float32', shape: [-1, 3, 8, 8] }],
+      constants: { w: { shape: [4, 5, 3, 3], data: new Array(180).fill(0.1) } },
+      nodes: [{ op: 'Conv2D', inputs: ['x', 'w'], attrs: { pad_mode: 'same', kernel_size: [3, 3], out_channel: 4 } }],
+    });
+    const session = createSession(model);
+    const error = await rejection(session.run([f32([1, 3, 8, 8], () => 1)]));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toContain('Conv2D');
+    expect(error.message).toContain('node0_Conv2D');
+  });
+
+  it('rejects out-of-range Gather indices at run time instead of reading outside the table', async () => {
+    const model = opModel({
+      inputs: [{ name: 'ids', dtype: 'int32', shape: [-1] }],
+      constants: {
+        table: { shape: [4, 2], data: [0, 1, 2, 3, 4, 5, 6, 7] },
+        axis: { shape: [], data: [0], dtype: 'int64' },
+      },
+      nodes: [{ op: 'Gather', inputs: ['table', 'ids', 'axis'] }],
+    });
+    const session = createSession(model);
+    const ok = await session.run([{ dtype: 'int32', shape: [2], data: Int32Array.from([3, 1]) }]);
+    expect(Array.from(ok[0]?.data as Float32Array)).toEqual([6, 7, 2, 3]);
+    const error = await rejection(session.run([{ dtype: 'int32', shape: [2], data: Int32Array.from([1, 4]) }]));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toMatch(/Gather/);
+  });
+
+  it('keeps serving after a failed run', async () => {
+    const model = opModel({
+      inputs: [{ name: 'x', dtype: 'float32', shape: [-1, -1] }],
+      constants: { shape: { shape: [2], data: [3, -1], dtype: 'int64' } },
+      nodes: [
+        { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['r'] },
+        { op: 'ReLU', inputs: ['r'] },
+      ],
+    });
+    const session = createSession(model);
+    expect((await rejection(session.run([f32([2, 2], () => 1)]))).message).toMatch(
+      /cannot reshape \[2,2\] to \[3,-1\]/,
+    );
+    const [y] = await session.run([f32([3, 2], (i) => i - 2)]);
+    expect(Array.from(y?.data as Float32Array)).toEqual([0, 0, 0, 1, 2, 3]);
+  });
+});
