@@ -134,8 +134,8 @@ async function prepare(model: Net, batches: number[], dir: string) {
     writeFileSync(onnx, net.onnx);
     const byBatch: Record<string, unknown> = {};
     for (const batch of batches) {
-      byBatch[batch] = net.sampleInputs(batch).map((t) => {
-        const file = path.join(dir, `${model}.b${batch}.${Math.random().toString(36).slice(2)}.bin`);
+      byBatch[batch] = net.sampleInputs(batch).map((t, k) => {
+        const file = path.join(dir, `${model}.b${batch}.input${k}.bin`);
         writeFileSync(file, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
         return { dtype: t.dtype, shape: t.shape, file };
       });

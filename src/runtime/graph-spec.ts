@@ -35,9 +35,6 @@ export interface GraphSpec {
   nodes: SpecNode[];
 }
 
-/** Ops the engine resolves without a kernel. */
-const NO_KERNEL_OPS = new Set<string>();
-
 export function buildGraphSpec(model: Model): GraphSpec {
   const graph = model.graph;
   const file = model.source;
@@ -85,7 +82,6 @@ export function buildGraphSpec(model: Model): GraphSpec {
         { file, node: node.name },
       );
     }
-    if (NO_KERNEL_OPS.has(node.op)) continue;
     const attrs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(node.attrs)) {
       const converted = attrToSpec(value);
@@ -93,10 +89,8 @@ export function buildGraphSpec(model: Model): GraphSpec {
     }
     const inputs: number[] = [];
     node.inputs.forEach((name, k) => {
-      const constant = nonTensor.get(name);
-      if (constant !== undefined || (graph.constants.has(name) && !index.has(name))) {
-        const converted = attrToSpec(constant ?? null);
-        attrs[`mindlet.input${k}`] = converted ?? null;
+      if (nonTensor.has(name)) {
+        attrs[`mindlet.input${k}`] = attrToSpec(nonTensor.get(name) ?? null) ?? null;
         return;
       }
       let at = index.get(name);
