@@ -108,16 +108,26 @@ class Conv2DKernel : public Kernel {
       epi.bias = ctx.input(bias_idx_).as<float>();
     }
     const float* res = has_residual_ ? ctx.input(res_idx_).as<float>() : nullptr;
-    switch (choose(s)) {
-      case Path::Depthwise: return run_depthwise(s, xd, wd, yd, epi, res, ctx.pool());
-      case Path::Winograd:
-        if (wino_) return run_winograd(s, xd, yd, epi, res, ctx.pool());
-        break;
-      case Path::Transposed:
-        return run_transposed(s, xd, wd, yd, epi, res, static_cast<float*>(ctx.scratch()), ctx.pool());
-      case Path::Direct: break;
-    }
-    run_direct(s, xd, wd, yd, epi, res, ctx.pool());
+    const Path path = choose(s);
+    if (path == Path::Depthwise) return run_depthwise(s, xd, wd, yd, epi, res, ctx.pool());
+    if (path == Path::Transposed)
+      return run_transposed(s, xd, wd, yd, epi, res, static_cast<float*>(ctx.scratch()), ctx.pool());
+    // A batch that splits evenly over the threads runs one image per thread, each GEMM single-threaded: no
+    // hand-off per GEMM and each thread's panels stay in its own cache.
+    ThreadPool& pool = ctx.pool();
+    const int threads = pool.size();
+    auto images = [&](int64_t n0, int64_t n1, ThreadPool* p) {
+      Shapes part = s;
+      part.N = n1 - n0;
+      const int64_t in_stride = s.C * s.H * s.W, out_stride = s.OC * s.OH * s.OW;
+      const float* r = res ? res + n0 * out_stride : nullptr;
+      if (path == Path::Winograd && wino_) run_winograd(part, xd + n0 * in_stride, yd + n0 * out_stride, epi, r, p);
+      else run_direct(part, xd + n0 * in_stride, wd, yd + n0 * out_stride, epi, r, p);
+    };
+    if (threads > 1 && s.N >= threads && s.N % threads == 0)
+      pool.parallel_for(s.N, 1, [&](int64_t n0, int64_t n1) { images(n0, n1, nullptr); });
+    else
+      images(0, s.N, &pool);
   }
 
  private:
@@ -176,7 +186,7 @@ class Conv2DKernel : public Kernel {
   }
 
   void run_winograd(const Shapes& s, const float* xd, float* yd, const Epilogue& epi, const float* res,
-                    ThreadPool& pool) const {
+                    ThreadPool* pool) const {
     const int64_t OHW = s.OH * s.OW;
     for (int64_t n = 0; n < s.N; ++n) {
       WinogradDesc d;
@@ -192,7 +202,7 @@ class Conv2DKernel : public Kernel {
       d.pl = s.ax.pad_before;
       d.epi = epi;
       if (res) d.epi.residual = res + n * s.OC * OHW;
-      winograd_conv(*wino_, d, &pool);
+      winograd_conv(*wino_, d, pool);
     }
   }
 
@@ -220,7 +230,7 @@ class Conv2DKernel : public Kernel {
   }
 
   void run_direct(const Shapes& s, const float* xd, const float* wd, float* yd, const Epilogue& epi,
-                  const float* res, ThreadPool& pool) const {
+                  const float* res, ThreadPool* pool) const {
     const int64_t G = p_.group, OCg = s.OC / G, OHW = s.OH * s.OW, K = s.ICg * s.KH * s.KW;
     const bool pw = pointwise(s);
     for (int64_t n = 0; n < s.N; ++n) {
@@ -243,7 +253,7 @@ class Conv2DKernel : public Kernel {
           d.epi.residual = res + (n * s.OC + g * OCg) * OHW;
           d.epi.ldr = OHW;
         }
-        gemm::sgemm(d, &pool);
+        gemm::sgemm(d, pool);
       }
     }
   }
