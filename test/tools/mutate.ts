@@ -3,6 +3,7 @@
  * files, and length lies (a varint claiming a huge length written where a field's length was).
  */
 import fc from 'fast-check';
+import { MindletError } from '../../src/errors.js';
 import { varint } from './varint.js';
 
 export type Mutation =
@@ -86,4 +87,31 @@ export function mutate(input: Uint8Array, mutation: Mutation, donors: readonly U
       return out;
     }
   }
+}
+
+/**
+ * Property: `decode` on `base` with up to `maxEdits` overwritten bytes and a cut within the last `tail` bytes (or
+ * anywhere) throws nothing but MindletError — never a RangeError or TypeError from reading past what is there.
+ */
+export function assertOnlyMindletErrors(
+  base: Uint8Array,
+  decode: (bytes: Uint8Array) => unknown,
+  options: { maxEdits: number; tail: number; numRuns: number },
+): void {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(base.length - 1), fc.nat(255)), { minLength: 1, maxLength: options.maxEdits }),
+      fc.nat(base.length),
+      (edits, cut) => {
+        const bytes = base.slice(0, Math.max(cut, base.length - options.tail));
+        for (const [at, byte] of edits) if (at < bytes.length) bytes[at] = byte;
+        try {
+          decode(bytes);
+        } catch (error) {
+          if (!(error instanceof MindletError)) throw error;
+        }
+      },
+    ),
+    { numRuns: options.numRuns },
+  );
 }
