@@ -10,6 +10,7 @@ import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
 import type { DType } from '../../src/mindir/types.js';
 import type { Tensor, TensorData } from '../../src/runtime/types.js';
 import { assertOnlyMindletErrors } from '../tools/mutate.js';
+import { hasNumpy } from '../tools/numpy.js';
 
 /** A tensor's elements as a plain array, for comparisons. */
 function elements(data: TensorData): Array<number | bigint> {
@@ -364,15 +365,6 @@ describe('round trips', () => {
     );
   });
 });
-
-const hasNumpy = (() => {
-  try {
-    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasNumpy)('with numpy installed', () => {
   it('numpy reads what mindlet writes, and mindlet reads what numpy writes', () => {

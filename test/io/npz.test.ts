@@ -12,6 +12,7 @@ import { decodeNpz, encodeNpz } from '../../src/io/npz.js';
 import { readZip } from '../../src/io/zip.js';
 import type { Tensor, TensorData } from '../../src/runtime/types.js';
 import { assertOnlyMindletErrors } from '../tools/mutate.js';
+import { hasNumpy } from '../tools/numpy.js';
 
 /** A tensor's elements as a plain array, for comparisons. */
 function elements(data: TensorData): Array<number | bigint> {
@@ -280,15 +281,6 @@ describe('encodeNpz', () => {
     );
   });
 });
-
-const hasNumpy = (() => {
-  try {
-    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe.skipIf(!hasNumpy)('with numpy installed', () => {
   it('reads numpy.savez_compressed archives and numpy reads encodeNpz archives', () => {
