@@ -1,8 +1,8 @@
 /** `mindlet inspect`: what a model or checkpoint file holds, for people (default) or tools (--json). */
 import { readCheckpoint } from '../mindir/checkpoint.js';
-import { loadMindir } from '../mindir/loader.js';
 import { profileModel } from '../mindir/profile.js';
 import type { Model, TensorInfo } from '../mindir/types.js';
+import { loadModel } from '../model/load.js';
 import { findUnsupportedOps } from '../runtime/session.js';
 import { formatBytes, formatCount, formatShape } from './format.js';
 
@@ -17,16 +17,22 @@ export async function inspectCommand(
   out: (line: string) => void,
 ): Promise<void> {
   if (file.toLowerCase().endsWith('.ckpt')) return inspectCheckpoint(file, options, out);
-  const model = await loadMindir(file, options.key === undefined ? {} : { key: options.key });
+  const model = await loadModel(file, options.key === undefined ? {} : { key: options.key });
   const report = modelReport(model);
   if (options.json) {
     out(JSON.stringify(report, null, 2));
     return;
   }
   out(`${file}`);
-  out(
-    `  format     MindIR ir_version ${report.irVersion} (mind_ir_version ${report.mindIrVersion})${report.encrypted ? ', encrypted' : ''}`,
-  );
+  if (report.mslite) {
+    out(
+      `  format     MindSpore Lite .ms, ${report.mslite.generation === 'current' ? 'current schema (MSL2)' : 'original schema (v0, Lite 1.0/1.1)'}, converted from ${report.mslite.sourceFramework}`,
+    );
+  } else {
+    out(
+      `  format     MindIR ir_version ${report.irVersion} (mind_ir_version ${report.mindIrVersion})${report.encrypted ? ', encrypted' : ''}`,
+    );
+  }
   out(`  producer   ${report.producer} ${report.producerVersion}`.trimEnd());
   out('  inputs');
   for (const input of report.inputs) out(`    ${describe(input)}`);
@@ -44,6 +50,12 @@ export async function inspectCommand(
   out(`  nodes      ${report.nodeCount}${report.subgraphs.length ? `, ${report.subgraphs.length} sub-graphs` : ''}`);
   const ops = Object.entries(report.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   out(`  ops        ${ops.map(([op, count]) => `${op} ×${count}`).join(', ') || '(none)'}`);
+  if (report.mslite) {
+    const liteOps = Object.entries(report.mslite.ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    out(`  lite ops   ${liteOps.map(([op, count]) => `${op} ×${count}`).join(', ')}`);
+    const t = report.mslite.layoutTransposes;
+    out(`  layout     NHWC ops run as NCHW: ${t.before} layout transposes, ${t.after} left after cancelling`);
+  }
   if (report.unsupportedOps === null) out('  engine     not checked (the native engine addon is not built)');
   else if (report.unsupportedOps.length === 0) out('  engine     every op runs on the CPU engine');
   else out(`  engine     unsupported: ${report.unsupportedOps.map((u) => `${u.op} (node ${u.node})`).join(', ')}`);
@@ -87,6 +99,7 @@ export function modelReport(model: Model) {
     subgraphs: [...model.subgraphs.keys()],
     unsupportedOps: engineGaps(model),
     warnings: model.warnings,
+    ...(model.mslite ? { mslite: model.mslite } : {}),
   };
 }
 

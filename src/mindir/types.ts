@@ -162,9 +162,9 @@ export interface ModelProfile {
 export interface Model {
   /** Where it came from: a path, or a caller-given label for a buffer. */
   source: string;
-  format: 'mindir';
+  format: 'mindir' | 'mslite';
   producer: string;
-  /** MindSpore version that wrote it (ModelProto.model_version, e.g. "2.0.0a0"). */
+  /** MindSpore version that wrote it (ModelProto.model_version, e.g. "2.0.0a0"; for `.ms`, "MindSpore Lite 1.5.0"). */
   producerVersion: string;
   irVersion: string;
   mindIrVersion: number;
@@ -177,4 +177,17 @@ export interface Model {
   /** Preprocessing MindSpore recorded with the model (dataset ops), passed through as written. */
   preprocessor?: Array<Record<string, string | boolean>>;
   userInfo?: Record<string, string>;
+  /** For MindSpore Lite `.ms` files: what the file itself says, before mapping to MindSpore primitives. */
+  mslite?: MsLiteInfo;
+}
+
+export interface MsLiteInfo {
+  /** Schema generation: `v0` (Lite 1.0/1.1, no file identifier) or `current` (1.2+, identifier "MSL2"). */
+  generation: 'v0' | 'current';
+  /** The framework the converter read: TF, CAFFE, ONNX, MINDIR, TFLITE, PYTORCH, or a number. */
+  sourceFramework: string;
+  /** Lite primitive (union member) → number of nodes. */
+  ops: Record<string, number>;
+  /** Layout transposes after lowering NHWC ops to the NCHW engine, before and after they were cancelled. */
+  layoutTransposes: { before: number; after: number };
 }

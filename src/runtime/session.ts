@@ -5,9 +5,9 @@
 import os from 'node:os';
 import { MindletError, type MindletErrorCode } from '../errors.js';
 import { elementCount } from '../mindir/dtype.js';
-import { loadMindir } from '../mindir/loader.js';
 import { typedArrayConstructor } from '../mindir/tensors.js';
 import type { DType, Graph, Model, TensorInfo } from '../mindir/types.js';
+import { loadModel } from '../model/load.js';
 import { buildGraphSpec, unsupportedOps } from './graph-spec.js';
 import { type NativeSession, type NativeSessionStats, nativeAddon } from './native.js';
 import type { NamedTensor, Session, SessionOptions, Tensor, TensorData } from './types.js';
@@ -25,7 +25,7 @@ const ENGINE_CODES = new Set<MindletErrorCode>([
 export async function loadSession(model: string | Uint8Array | Model, options: SessionOptions = {}): Promise<Session> {
   const loaded =
     typeof model === 'string' || model instanceof Uint8Array
-      ? await loadMindir(model, { key: options.key, label: typeof model === 'string' ? undefined : 'model bytes' })
+      ? await loadModel(model, { key: options.key, label: typeof model === 'string' ? undefined : 'model bytes' })
       : model;
   return createSession(loaded, options);
 }

@@ -45,6 +45,8 @@ export interface SessionStats {
   folded: number;
   fusedBatchNorm: number;
   fusedBias: number;
+  /** Per-channel Mul / Add constants folded into a Conv2D's weights and bias. */
+  fusedScale: number;
   fusedActivation: number;
   fusedResidual: number;
   plans: number;

@@ -349,6 +349,7 @@ function fakeSession(
       folded: 0,
       fusedBatchNorm: 0,
       fusedBias: 0,
+      fusedScale: 0,
       fusedActivation: 0,
       fusedResidual: 0,
       plans: 0,

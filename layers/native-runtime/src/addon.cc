@@ -274,6 +274,7 @@ class SessionWrap : public Napi::ObjectWrap<SessionWrap> {
     o.Set("folded", s.folded);
     o.Set("fusedBatchNorm", s.fused_batchnorm);
     o.Set("fusedBias", s.fused_bias);
+    o.Set("fusedScale", s.fused_scale);
     o.Set("fusedActivation", s.fused_activation);
     o.Set("fusedResidual", s.fused_residual);
     o.Set("plans", s.plans);

@@ -257,6 +257,14 @@ bool is_const_1d(const Graph& g, int v, int64_t len) {
   return c && c->dtype == DType::F32 && c->numel() == len;
 }
 
+// A float constant holding one value per channel of an NCHW tensor: shape [C, 1, 1] or [1, C, 1, 1].
+bool is_per_channel(const Graph& g, int v, int64_t channels) {
+  auto& c = g.values[size_t(v)].constant;
+  if (!c || c->dtype != DType::F32 || c->numel() != channels) return false;
+  const Shape& s = c->shape;
+  return (s.size() == 3 && s[1] == 1 && s[2] == 1) || (s.size() == 4 && s[0] == 1 && s[2] == 1 && s[3] == 1);
+}
+
 // Moves `producer` into `consumer`'s slot (so every input of both is computed first) and drops the producer.
 void absorb(Graph& g, size_t producer, size_t consumer, int output_value) {
   Node merged = g.nodes[producer];
@@ -329,6 +337,46 @@ void Session::fuse() {
         i = size_t(ci);
         continue;
       }
+      // Conv2D → Mul / Add by a per-channel constant (a BatchNorm some converters, e.g. MindSpore Lite 1.0, split
+      // into a scale and a shift): scale the weights and the bias, or shift the bias.
+      if (conv && !has_res && (next.op == "Mul" || (next.op == "Add" && has_bias)) && next.inputs.size() == 2 &&
+          weight && weight->dtype == DType::F32 && !weight->shape.empty()) {
+        int other = next.inputs[0] == out ? next.inputs[1] : next.inputs[0];
+        int64_t oc = weight->shape[0];
+        if (other != out && is_per_channel(graph_, other, oc)) {
+          const float* k = static_cast<const float*>(graph_.values[size_t(other)].constant->aligned());
+          const float* old_bias =
+              has_bias ? static_cast<const float*>(graph_.values[size_t(cur.inputs[2])].constant->aligned()) : nullptr;
+          auto b2 = make_owned_tensor(DType::F32, {oc});
+          float* bn = reinterpret_cast<float*>(b2->owned.data());
+          Node& c2 = graph_.nodes[i];
+          const int old_weight = c2.inputs[1];
+          if (next.op == "Mul") {
+            auto w2 = make_owned_tensor(DType::F32, weight->shape);
+            const float* w = static_cast<const float*>(weight->aligned());
+            float* wn = reinterpret_cast<float*>(w2->owned.data());
+            int64_t per = weight->numel() / oc;
+            for (int64_t c = 0; c < oc; ++c) {
+              for (int64_t j = 0; j < per; ++j) wn[c * per + j] = w[c * per + j] * k[c];
+              bn[c] = old_bias ? old_bias[c] * k[c] : 0.0f;
+            }
+            ValueInfo wv{cur.name + "/mindlet.scaled_weight", DType::F32, weight->shape, true, w2, false};
+            c2.inputs[1] = graph_.add_value(wv);
+            if (uses[size_t(old_weight)] == 1) release(old_weight);
+          } else {
+            for (int64_t c = 0; c < oc; ++c) bn[c] = old_bias[c] + k[c];
+          }
+          ValueInfo bv{cur.name + "/mindlet.shifted_bias", DType::F32, {oc}, true, b2, false};
+          int bid = graph_.add_value(bv);
+          if (has_bias) c2.inputs[2] = bid;
+          else c2.inputs.insert(c2.inputs.begin() + 2, bid);
+          c2.attrs.set_int("mindlet.has_bias", 1);
+          absorb(graph_, i, size_t(ci), graph_.nodes[size_t(ci)].outputs[0]);
+          stats_.fused_scale++;
+          i = size_t(ci);
+          continue;
+        }
+      }
       // Bias: BiasAdd, or Add of a constant vector along the channel (Conv2D) / column (MatMul) axis.
       if (!has_bias && !has_res && (next.op == "BiasAdd" || next.op == "Add") && next.inputs.size() == 2 &&
           next.inputs[0] == out) {
@@ -339,7 +387,7 @@ void Session::fuse() {
         if (conv && weight && !weight->shape.empty()) channels = weight->shape[0];
         if (!conv && !oshape.empty()) channels = oshape.back();
         bool ok = bc && bc->dtype == DType::F32 && channels > 0 && bc->numel() == channels &&
-                  (next.op == "BiasAdd" || (!conv && bc->shape.size() == 1));
+                  (next.op == "BiasAdd" || (!conv && bc->shape.size() == 1) || (conv && is_per_channel(graph_, b, channels)));
         if (ok) {
           Node& c2 = graph_.nodes[i];
           c2.inputs.insert(c2.inputs.begin() + 2, b);

@@ -50,6 +50,7 @@ class Session {
     int folded = 0;
     int fused_batchnorm = 0;
     int fused_bias = 0;
+    int fused_scale = 0;
     int fused_activation = 0;
     int fused_residual = 0;
     int plans = 0;
