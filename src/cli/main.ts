@@ -7,7 +7,7 @@ import { predictCommand } from './predict.js';
 const USAGE = `usage: mindlet <command> [options]
 
 commands:
-  inspect <file> [--json] [--key HEX]   what a MindIR model (.mindir) or checkpoint (.ckpt) holds
+  inspect <file> [--json] [--key HEX]   what a model (.mindir, .ms) or checkpoint (.ckpt) holds
                                         --key: decryption key of an encrypted model, as hex
                                         (also read from MINDLET_MODEL_KEY when --key is absent)
   predict <model> --input FILE.npy [--input NAME=FILE.npy ...] [--output OUT.npy | --output-dir DIR]
