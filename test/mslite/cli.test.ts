@@ -43,7 +43,16 @@ describe('the CLI on MindSpore Lite files', () => {
     const input = path.join(dir, 'face.npy');
     writeFileSync(input, encodeNpy({ dtype: 'float32', shape: [1, 112, 112, 3], data: floats('facenet_input.f32') }));
     const output = path.join(dir, 'embedding.npy');
-    await mindlet('predict', path.join(SHARED, 'mobilefacenet0924.ms'), '--input', input, '--output', output, '--threads', '2');
+    await mindlet(
+      'predict',
+      path.join(SHARED, 'mobilefacenet0924.ms'),
+      '--input',
+      input,
+      '--output',
+      output,
+      '--threads',
+      '2',
+    );
     const got = decodeNpy(readFileSync(output));
     expect(got.shape).toEqual([1, 128, 1, 1]);
     expect(compareOutputs(got.data as Float32Array, floats('facenet_output.f32')).relative).toBeLessThan(1e-5);
@@ -52,7 +61,10 @@ describe('the CLI on MindSpore Lite files', () => {
   it('predicts LeNet (current schema) and prints a summary', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mindlet-mslite-'));
     const input = path.join(dir, 'digits.npy');
-    writeFileSync(input, encodeNpy({ dtype: 'float32', shape: [2, 32, 32, 1], data: floats('x_lenet.bin').subarray(0, 2048) }));
+    writeFileSync(
+      input,
+      encodeNpy({ dtype: 'float32', shape: [2, 32, 32, 1], data: floats('x_lenet.bin').subarray(0, 2048) }),
+    );
     const text = await mindlet('predict', path.join(SHARED, 'lenet_tod_infer.ms'), '--input', input);
     expect(text).toContain('Default/network-WithLossCell/_backbone-LeNet5/fc3-Dense/BiasAdd-op121  float32  [2, 10]');
   });

@@ -34,7 +34,9 @@ describe('mobilefacenet0924.ms (MindSpore Lite 1.0.0, original schema)', () => {
     expect(model.graph.outputs.map((o) => o.name)).toEqual(['354']);
     const session = createSession(model, { threads: 1 });
     try {
-      const [out] = await session.run([{ dtype: 'float32', shape: [1, 112, 112, 3], data: floats('facenet_input.f32') }]);
+      const [out] = await session.run([
+        { dtype: 'float32', shape: [1, 112, 112, 3], data: floats('facenet_input.f32') },
+      ]);
       const want = floats('facenet_output.f32');
       expect(out?.name).toBe('354');
       expect(out?.shape).toEqual([1, 128, 1, 1]);
@@ -86,7 +88,8 @@ describe('lenet_tod_infer.ms (MindSpore Lite 1.5.0, current schema)', () => {
     const y = floats('y_lenet.bin');
     // x is one constant image repeated, so every recorded row must be equal for any one network.
     expect(new Set(x).size).toBe(1);
-    for (let r = 1; r < 32; r++) expect(Array.from(y.subarray(r * 10, r * 10 + 10))).toEqual(Array.from(y.subarray(0, 10)));
+    for (let r = 1; r < 32; r++)
+      expect(Array.from(y.subarray(r * 10, r * 10 + 10))).toEqual(Array.from(y.subarray(0, 10)));
     const session = await loadSession(file, { threads: 1 });
     try {
       const [out] = await session.run([floatsTensor(x.subarray(0, 2048), [2, 32, 32, 1])]);
@@ -148,7 +151,10 @@ function referenceLenet(lite: LiteModel, x: Float32Array): Float32Array {
             let m = Number.NEGATIVE_INFINITY;
             for (let i = 0; i < 2; i++)
               for (let j = 0; j < 2; j++)
-                m = Math.max(m, input[((b * (h as number) + 2 * y + i) * (w as number) + 2 * xx + j) * (c as number) + ch] as number);
+                m = Math.max(
+                  m,
+                  input[((b * (h as number) + 2 * y + i) * (w as number) + 2 * xx + j) * (c as number) + ch] as number,
+                );
             out[((b * oh + y) * ow + xx) * (c as number) + ch] = m;
           }
     return { data: out, shape: [n as number, oh, ow, c as number] };
@@ -176,7 +182,8 @@ function referenceLenet(lite: LiteModel, x: Float32Array): Float32Array {
   for (let b = 0; b < n; b++)
     for (let ch = 0; ch < c; ch++)
       for (let y = 0; y < h; y++)
-        for (let xx = 0; xx < w; xx++) flat[((b * c + ch) * h + y) * w + xx] = p2.data[((b * h + y) * w + xx) * c + ch] as number;
+        for (let xx = 0; xx < w; xx++)
+          flat[((b * c + ch) * h + y) * w + xx] = p2.data[((b * h + y) * w + xx) * c + ch] as number;
   const f1 = dense(flat, n, 'fc1.weight', 'fc1.bias', true);
   const f2 = dense(f1, n, 'fc2.weight', 'fc2.bias', true);
   return dense(f2, n, 'fc3.weight', 'fc3.bias', false);
