@@ -18,4 +18,4 @@ export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 cd "$root"
 # The engine tests and the CLI that drives it (the C++ kernel tests run sanitized in `npm test` already).
-npx vitest run test/runtime test/cli/predict.test.ts "$@"
+npx vitest run test/runtime test/cli/predict.test.ts test/mslite/golden.test.ts "$@"

@@ -465,6 +465,20 @@ class Lowering {
   }
 
   pool(node: LiteNode, p: PoolAttrs): void {
+    const dims = this.tensor(node.inputs[0] as number).dims;
+    if (p.ceil && p.padMode === 'pad' && !p.global && dims.length === 4) {
+      // Lite's CEIL rounding keeps a last window that starts inside the bottom/right padding; MindSpore and the
+      // engine drop it. Refuse rather than return a different output shape.
+      const spatial = p.nhwc ? [dims[1], dims[2]] : [dims[2], dims[3]];
+      spatial.forEach((size, axis) => {
+        const before = p.pads[axis * 2] as number;
+        const total = (size as number) + before + (p.pads[axis * 2 + 1] as number);
+        const windows = Math.ceil((total - p.kernel[axis]!) / p.strides[axis]!) + 1;
+        if ((size as number) > 0 && (windows - 1) * p.strides[axis]! >= (size as number) + before) {
+          this.fail('CEIL pooling whose last window lies wholly in padding is not supported', 'UNSUPPORTED');
+        }
+      });
+    }
     this.viaNchw(this.in(node, 0), p.nhwc, this.out(node), (x) => {
       let y: string;
       if (p.global) {
@@ -750,7 +764,6 @@ const reduce =
     const axes = axesFrom === 'input' ? l.constIntsOf(node, 1) : ints(a.axes);
     if (!axes) return l.unsupported('reduction axes computed at run time are not supported');
     if (a.reduce_to_end || a.reduceToEnd) return l.unsupported('reduce_to_end is not supported');
-    const coeff = num(a.coeff, 1);
     const keep = Boolean(num(a.keep_dims ?? a.keepDims));
     let x = l.in(node, 0);
     let op = mode;
@@ -763,8 +776,8 @@ const reduce =
     } else if (!['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceSum', 'ReduceAll'].includes(mode)) {
       l.unsupported(`reduce mode ${mode} is not supported`);
     }
-    const y = l.op(op, [x], { axis: axes, keep_dims: keep }, coeff === 1 ? l.out(node) : undefined);
-    if (coeff !== 1) l.op('Mul', [y, l.floatConstant([], [coeff])], {}, l.out(node));
+    // Lite scales by `coeff` only with reduce_to_end (refused above); coeff may sit at its schema default 0.
+    l.op(op, [x], { axis: axes, keep_dims: keep }, l.out(node));
   };
 
 const reshape: Lowerer = (l, node, a) => {
