@@ -1252,11 +1252,17 @@ export function permute(
   for (let i = rank - 2; i >= 0; i--) inStrides[i] = (inStrides[i + 1] as number) * (shape[i + 1] as number);
   const total = elementCount(outShape);
   const out = new Uint8Array(total * elementBytes);
+  // Weights are mostly 4-byte elements: copy them as whole words (an aligned copy of the input first).
+  const words = elementBytes === 4;
+  const src32 = words ? new Uint32Array(Uint8Array.from(data.subarray(0, total * 4)).buffer) : undefined;
+  const out32 = words ? new Uint32Array(out.buffer) : undefined;
   const index = new Array<number>(rank).fill(0);
+  const strides = perm.map((p) => inStrides[p] as number);
   for (let k = 0; k < total; k++) {
     let src = 0;
-    for (let i = 0; i < rank; i++) src += (index[i] as number) * (inStrides[perm[i] as number] as number);
-    out.set(data.subarray(src * elementBytes, (src + 1) * elementBytes), k * elementBytes);
+    for (let i = 0; i < rank; i++) src += (index[i] as number) * (strides[i] as number);
+    if (src32 && out32) out32[k] = src32[src] as number;
+    else out.set(data.subarray(src * elementBytes, (src + 1) * elementBytes), k * elementBytes);
     for (let i = rank - 1; i >= 0; i--) {
       index[i] = (index[i] as number) + 1;
       if ((index[i] as number) < (outShape[i] as number)) break;
