@@ -10,6 +10,7 @@ import { decodeLiteModel, type LiteModel } from '../../src/mslite/decode.js';
 import { createSession, loadSession } from '../../src/runtime/session.js';
 import { compareOutputs } from '../tools/compare.js';
 import { seededRandom } from '../tools/op-model.js';
+import { act, convNhwc, matmul, poolNhwc, transpose } from './reference.js';
 
 const SHARED = path.resolve(import.meta.dirname, '../../../shared/mslite');
 const floats = (file: string) => new Float32Array(Uint8Array.from(readFileSync(path.join(SHARED, file))).buffer);
@@ -111,80 +112,37 @@ function floatsTensor(data: Float32Array, shape: number[]) {
 
 /**
  * LeNet as MindSpore Lite runs this file: NHWC activations, KHWC conv weights, VALID 5×5 convolutions, 2×2 max
- * pooling, then NHWC→NCHW, flatten and three dense layers (W [out, in], bias) with ReLU between. Written from
- * the decoded file only, without the lowering under test.
+ * pooling, then NHWC→NCHW, flatten and three dense layers (W [out, in], bias) with ReLU between. Built from the
+ * decoded file and the plain-loop references, without the lowering under test.
  */
-function referenceLenet(lite: LiteModel, x: Float32Array): Float32Array {
+function referenceLenet(lite: LiteModel, x: Float32Array): Float64Array {
   const tensor = (name: string) => {
     const t = lite.tensors.find((candidate) => candidate.name === name);
     if (!t) throw new Error(`no tensor ${name}`);
     return { dims: t.dims, data: new Float32Array(Uint8Array.from(t.data).buffer) };
   };
-  const conv = (input: Float32Array, [n, h, w, c]: number[], weight: { dims: number[]; data: Float32Array }) => {
-    const [o, kh, kw] = weight.dims as [number, number, number];
-    const oh = (h as number) - kh + 1;
-    const ow = (w as number) - kw + 1;
-    const out = new Float32Array((n as number) * oh * ow * o);
-    for (let b = 0; b < (n as number); b++)
-      for (let y = 0; y < oh; y++)
-        for (let xx = 0; xx < ow; xx++)
-          for (let k = 0; k < o; k++) {
-            let sum = 0;
-            for (let i = 0; i < kh; i++)
-              for (let j = 0; j < kw; j++)
-                for (let ch = 0; ch < (c as number); ch++)
-                  sum +=
-                    (input[((b * (h as number) + y + i) * (w as number) + xx + j) * (c as number) + ch] as number) *
-                    (weight.data[((k * kh + i) * kw + j) * (c as number) + ch] as number);
-            out[((b * oh + y) * ow + xx) * o + k] = Math.max(0, sum);
-          }
-    return { data: out, shape: [n as number, oh, ow, o] };
-  };
-  const pool = (input: Float32Array, [n, h, w, c]: number[]) => {
-    const oh = (h as number) / 2;
-    const ow = (w as number) / 2;
-    const out = new Float32Array((n as number) * oh * ow * (c as number));
-    for (let b = 0; b < (n as number); b++)
-      for (let y = 0; y < oh; y++)
-        for (let xx = 0; xx < ow; xx++)
-          for (let ch = 0; ch < (c as number); ch++) {
-            let m = Number.NEGATIVE_INFINITY;
-            for (let i = 0; i < 2; i++)
-              for (let j = 0; j < 2; j++)
-                m = Math.max(
-                  m,
-                  input[((b * (h as number) + 2 * y + i) * (w as number) + 2 * xx + j) * (c as number) + ch] as number,
-                );
-            out[((b * oh + y) * ow + xx) * (c as number) + ch] = m;
-          }
-    return { data: out, shape: [n as number, oh, ow, c as number] };
-  };
-  const dense = (input: Float32Array, rows: number, weight: string, bias: string, relu: boolean) => {
+  const convReluPool = (input: ArrayLike<number>, dims: number[], weight: string) => {
     const w = tensor(weight);
-    const b = tensor(bias);
-    const [outs, ins] = w.dims as [number, number];
-    const out = new Float32Array(rows * outs);
-    for (let r = 0; r < rows; r++)
-      for (let o = 0; o < outs; o++) {
-        let sum = b.data[o] as number;
-        for (let i = 0; i < ins; i++) sum += (input[r * ins + i] as number) * (w.data[o * ins + i] as number);
-        out[r * outs + o] = relu ? Math.max(0, sum) : sum;
-      }
-    return out;
+    const conv = convNhwc(input, dims, w.data, w.dims, {
+      stride: [1, 1],
+      dilation: [1, 1],
+      pads: [0, 0, 0, 0],
+      group: 1,
+    });
+    const relu = conv.data.map(act.relu);
+    return poolNhwc(relu, conv.dims, { max: true, kernel: [2, 2], stride: [2, 2], pads: [0, 0, 0, 0] });
   };
-  const c1 = conv(x, [2, 32, 32, 1], tensor('conv1.weight'));
-  const p1 = pool(c1.data, c1.shape);
-  const c2 = conv(p1.data, p1.shape, tensor('conv2.weight'));
-  const p2 = pool(c2.data, c2.shape);
+  const dense = (input: ArrayLike<number>, rows: number, name: string, relu: boolean) => {
+    const w = tensor(`${name}.weight`);
+    const [outs, ins] = w.dims as [number, number];
+    const y = matmul(input, w.data, rows, ins, outs, true, tensor(`${name}.bias`).data);
+    return relu ? y.map(act.relu) : y;
+  };
+  const p1 = convReluPool(x, [2, 32, 32, 1], 'conv1.weight');
+  const p2 = convReluPool(p1.data, p1.dims, 'conv2.weight');
   // NHWC → NCHW, then flatten per image (the file's Transpose and Reshape).
-  const [n, h, w, c] = p2.shape as [number, number, number, number];
-  const flat = new Float32Array(n * c * h * w);
-  for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++)
-      for (let y = 0; y < h; y++)
-        for (let xx = 0; xx < w; xx++)
-          flat[((b * c + ch) * h + y) * w + xx] = p2.data[((b * h + y) * w + xx) * c + ch] as number;
-  const f1 = dense(flat, n, 'fc1.weight', 'fc1.bias', true);
-  const f2 = dense(f1, n, 'fc2.weight', 'fc2.bias', true);
-  return dense(f2, n, 'fc3.weight', 'fc3.bias', false);
+  const flat = transpose(p2.data, p2.dims, [0, 3, 1, 2]).data;
+  const f1 = dense(flat, 2, 'fc1', true);
+  const f2 = dense(f1, 2, 'fc2', true);
+  return dense(f2, 2, 'fc3', false);
 }
