@@ -59,7 +59,7 @@ class Lowering {
     const { model } = this;
     model.tensors.forEach((t, i) => {
       // Unnamed tensors (Lite 1.0 files) go by their index, as MindSpore Lite names them ("354").
-      this.names.push(this.unique(t.name || String(i)));
+      this.names.push(this.fresh(t.name || String(i)));
       this.dtypes.push(TYPE_IDS.get(t.dataType) as DType | undefined);
     });
     const nodeIndices = this.mainNodes();
@@ -108,7 +108,7 @@ class Lowering {
     return this.model.nodes.map((_, i) => i);
   }
 
-  private unique(base: string): string {
+  fresh(base: string): string {
     let name = base;
     for (let k = 1; this.used.has(name); k++) name = `${base}#${k}`;
     this.used.add(name);
@@ -187,7 +187,7 @@ class Lowering {
 
   /** Adds a float32 constant. */
   private floatConst(base: string, shape: number[], values: ArrayLike<number>): string {
-    const name = this.unique(base);
+    const name = this.fresh(base);
     const data = new Uint8Array(Float32Array.from(values).buffer);
     this.graph.parameters.set(name, { name, dtype: 'float32', shape, data, storage: { kind: 'inline' } });
     this.graph.values.set(name, { name, dtype: 'float32', shape });
@@ -195,7 +195,7 @@ class Lowering {
   }
 
   private intConst(base: string, values: number[]): string {
-    const name = this.unique(base);
+    const name = this.fresh(base);
     this.graph.constants.set(name, values);
     return name;
   }
@@ -236,11 +236,11 @@ class Lowering {
 
   // ---- emitting ---------------------------------------------------------------------------------------------------
 
-  private emit(op: string, inputs: string[], attrs: Attrs = {}, outputs?: string[], outputCount = 1): string[] {
+  emit(op: string, inputs: string[], attrs: Attrs = {}, outputs?: string[], outputCount = 1): string[] {
     const base = this.current?.name ?? op;
-    const outs = outputs ?? Array.from({ length: outputCount }, () => this.unique(`${base}/${op}`));
+    const outs = outputs ?? Array.from({ length: outputCount }, () => this.fresh(`${base}/${op}`));
     const node: GraphNode = {
-      name: this.unique(`${base}${outputs ? '' : `/${op}`}`),
+      name: this.fresh(`${base}${outputs ? '' : `/${op}`}`),
       op,
       inputs,
       outputs: outs,
@@ -250,37 +250,37 @@ class Lowering {
     return outs;
   }
 
-  private one(op: string, inputs: string[], attrs: Attrs = {}, output?: string): string {
+  op(op: string, inputs: string[], attrs: Attrs = {}, output?: string): string {
     return this.emit(op, inputs, attrs, output ? [output] : undefined)[0] as string;
   }
 
-  private transpose(x: string, perm: number[], output?: string): string {
-    return this.one('Transpose', [x, this.intConst(`${this.current?.name ?? 'perm'}/perm`, perm)], {}, output);
+  perm(x: string, perm: number[], output?: string): string {
+    return this.op('Transpose', [x, this.intConst(`${this.current?.name ?? 'perm'}/perm`, perm)], {}, output);
   }
 
   /** Runs `body` on the NCHW form of an NHWC 4-D value and returns its result in NHWC under `output`. */
   private viaNchw(x: string, nhwc: boolean, output: string, body: (xNchw: string) => string): void {
     if (!nhwc) {
       const y = body(x);
-      this.one('Identity', [y], {}, output);
+      this.op('Identity', [y], {}, output);
       return;
     }
-    const y = body(this.transpose(x, TO_NCHW));
-    this.transpose(y, TO_NHWC, output);
+    const y = body(this.perm(x, TO_NCHW));
+    this.perm(y, TO_NHWC, output);
   }
 
   /** A fused activation (Lite's activation_type) applied to x, ending in `output` when given. */
-  private activation(x: string, type: number, output?: string, alpha = 0.2, minVal = -1, maxVal = 1): string {
+  act(x: string, type: number, output?: string, alpha = 0.2, minVal = -1, maxVal = 1): string {
     const name = SCHEMAS[this.model.generation].enums.get('ActivationType')?.names.get(type) ?? `#${type}`;
-    const unary = (op: string, attrs: Attrs = {}) => this.one(op, [x], attrs, output);
+    const unary = (op: string, attrs: Attrs = {}) => this.op(op, [x], attrs, output);
     const clip = (lo: number, hi: number) => {
-      const low = this.one('Maximum', [x, this.floatConst(`${this.current?.name}/min`, [], [lo])]);
-      return this.one('Minimum', [low, this.floatConst(`${this.current?.name}/max`, [], [hi])], {}, output);
+      const low = this.op('Maximum', [x, this.floatConst(`${this.current?.name}/min`, [], [lo])]);
+      return this.op('Minimum', [low, this.floatConst(`${this.current?.name}/max`, [], [hi])], {}, output);
     };
     switch (name) {
       case 'NO_ACTIVATION':
       case 'LINEAR':
-        return output ? this.one('Identity', [x], {}, output) : x;
+        return output ? this.op('Identity', [x], {}, output) : x;
       case 'RELU':
         return unary('ReLU');
       case 'RELU6':
@@ -310,20 +310,20 @@ class Lowering {
       case 'HARD_TANH':
         return clip(minVal, maxVal);
       case 'GELU':
-        return this.gelu(x, output);
+        return this.geluExact(x, output);
       default:
         return this.fail(`activation ${name} is not supported`, 'UNSUPPORTED');
     }
   }
 
   /** Exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)); Lite's GELU without `approximate`. */
-  private gelu(x: string, output?: string): string {
+  geluExact(x: string, output?: string): string {
     const base = this.current?.name ?? 'gelu';
-    const scaled = this.one('Mul', [x, this.floatConst(`${base}/inv_sqrt2`, [], [Math.SQRT1_2])]);
-    const erf = this.one('Erf', [scaled]);
-    const plus = this.one('Add', [erf, this.floatConst(`${base}/one`, [], [1])]);
-    const half = this.one('Mul', [x, this.floatConst(`${base}/half`, [], [0.5])]);
-    return this.one('Mul', [half, plus], {}, output);
+    const scaled = this.op('Mul', [x, this.floatConst(`${base}/inv_sqrt2`, [], [Math.SQRT1_2])]);
+    const erf = this.op('Erf', [scaled]);
+    const plus = this.op('Add', [erf, this.floatConst(`${base}/one`, [], [1])]);
+    const half = this.op('Mul', [x, this.floatConst(`${base}/half`, [], [0.5])]);
+    return this.op('Mul', [half, plus], {}, output);
   }
 
   // ---- ops --------------------------------------------------------------------------------------------------------
@@ -371,10 +371,10 @@ class Lowering {
   simple(node: LiteNode, op: string, attrs: Attrs = {}, activationType = 0): void {
     const inputs = node.inputs.map((_, k) => this.in(node, k));
     if (activationType === 0) {
-      this.one(op, inputs, attrs, this.out(node));
+      this.op(op, inputs, attrs, this.out(node));
       return;
     }
-    this.activation(this.one(op, inputs, attrs), activationType, this.out(node));
+    this.act(this.op(op, inputs, attrs), activationType, this.out(node));
   }
 
   conv(node: LiteNode, p: ConvAttrs): void {
@@ -438,7 +438,7 @@ class Lowering {
       group = 1;
     }
     const [kh, kw] = [shape[2] as number, shape[3] as number];
-    const weightName = this.unique(`${wName}/oihw`);
+    const weightName = this.fresh(`${wName}/oihw`);
     this.graph.parameters.set(weightName, {
       name: weightName,
       dtype: 'float32',
@@ -449,7 +449,7 @@ class Lowering {
     this.graph.values.set(weightName, { name: weightName, dtype: 'float32', shape });
     const bias = node.inputs.length > 2 ? this.in(node, 2) : undefined;
     this.viaNchw(this.in(node, 0), nhwc, this.out(node), (x) => {
-      let y = this.one('Conv2D', [x, weightName], {
+      let y = this.op('Conv2D', [x, weightName], {
         kernel_size: [kh, kw],
         stride: p.stride,
         dilation: p.dilation,
@@ -459,8 +459,8 @@ class Lowering {
         out_channel: shape[0] as number,
         format: 'NCHW',
       });
-      if (bias) y = this.one('BiasAdd', [y, bias], { format: 'NCHW' });
-      return this.activation(y, p.activation);
+      if (bias) y = this.op('BiasAdd', [y, bias], { format: 'NCHW' });
+      return this.act(y, p.activation);
     });
   }
 
@@ -482,9 +482,9 @@ class Lowering {
     this.viaNchw(this.in(node, 0), p.nhwc, this.out(node), (x) => {
       let y: string;
       if (p.global) {
-        y = this.one(p.max ? 'ReduceMax' : 'ReduceMean', [x], { axis: [2, 3], keep_dims: true });
+        y = this.op(p.max ? 'ReduceMax' : 'ReduceMean', [x], { axis: [2, 3], keep_dims: true });
       } else {
-        y = this.one(p.max ? 'MaxPool' : 'AvgPool', [x], {
+        y = this.op(p.max ? 'MaxPool' : 'AvgPool', [x], {
           kernel_size: p.kernel,
           strides: p.strides,
           pad_mode: p.padMode,
@@ -495,7 +495,7 @@ class Lowering {
           format: 'NCHW',
         });
       }
-      return this.activation(y, p.activation);
+      return this.act(y, p.activation);
     });
   }
 
@@ -525,10 +525,6 @@ class Lowering {
     return this.floatConst(`${this.current?.name ?? 'const'}/value`, shape, values);
   }
 
-  fresh(base: string): string {
-    return this.unique(base);
-  }
-
   warn(message: string): void {
     if (!this.warnings.includes(message)) this.warnings.push(message);
   }
@@ -543,26 +539,6 @@ class Lowering {
 
   invalid(message: string): never {
     return this.fail(message);
-  }
-
-  op(op: string, inputs: string[], attrs: Attrs = {}, output?: string): string {
-    return this.one(op, inputs, attrs, output);
-  }
-
-  ops(op: string, inputs: string[], attrs: Attrs, outputs: string[]): string[] {
-    return this.emit(op, inputs, attrs, outputs);
-  }
-
-  act(x: string, type: number, output?: string, alpha?: number, minVal?: number, maxVal?: number): string {
-    return this.activation(x, type, output, alpha, minVal, maxVal);
-  }
-
-  geluExact(x: string, output?: string): string {
-    return this.gelu(x, output);
-  }
-
-  perm(x: string, perm: number[], output?: string): string {
-    return this.transpose(x, perm, output);
   }
 }
 
@@ -722,30 +698,29 @@ const matmul = (l: Lowering, node: LiteNode, ta: boolean, tb: boolean, activatio
   l.act(y, activation, l.out(node));
 };
 
-const fullConnection =
-  (hasBiasField: string, axisField: string, useAxisField: string, actField: string): Lowerer =>
-  (l, node, a) => {
-    // Lite's FullConnection: y = reshape(x, [rows, K]) · Wᵀ (+ b), W of shape [N, K]; rows = the leading dims.
-    const w = l.tensorInfo(node, 1);
-    const k = w?.dims[1];
-    if (k === undefined) return l.invalid('FullConnection weight must be 2-D');
-    const xDims = l.tensorInfo(node, 0)?.dims ?? [];
-    const axis = a[useAxisField] ? num(a[axisField]) : xDims.length - 1;
-    let x = l.in(node, 0);
-    if (xDims.length !== 2 || axis !== 1) {
-      x = l.op('Reshape', [x, l.intConstant([-1, k])]);
-    }
-    let y = l.op('MatMul', [x, l.in(node, 1)], { transpose_a: false, transpose_b: true });
-    if (a[hasBiasField] || node.inputs.length > 2) {
-      if (node.inputs.length > 2) y = l.op('Add', [y, l.in(node, 2)]);
-    }
-    const keep = a[useAxisField] && axis > 0 && xDims.length > 2 ? xDims.slice(0, axis) : undefined;
-    if (keep) {
-      const n = w?.dims[0] ?? -1;
-      y = l.op('Reshape', [y, l.intConstant([...keep.map((d, i) => (i === 0 ? -1 : d)), n])]);
-    }
-    l.act(y, num(a[actField]), l.out(node));
-  };
+/** Both generations: `use_axis` / `activation_type` (current) or `useAxis` / `activationType` (v0). */
+const fullConnection: Lowerer = (l, node, a) => {
+  const useAxis = Boolean(a.use_axis ?? a.useAxis);
+  // Lite's FullConnection: y = reshape(x, [rows, K]) · Wᵀ (+ b), W of shape [N, K]; rows = the leading dims.
+  const w = l.tensorInfo(node, 1);
+  const k = w?.dims[1];
+  if (k === undefined) return l.invalid('FullConnection weight must be 2-D');
+  const xDims = l.tensorInfo(node, 0)?.dims ?? [];
+  const axis = useAxis ? num(a.axis) : xDims.length - 1;
+  let x = l.in(node, 0);
+  if (xDims.length !== 2 || axis !== 1) {
+    x = l.op('Reshape', [x, l.intConstant([-1, k])]);
+  }
+  let y = l.op('MatMul', [x, l.in(node, 1)], { transpose_a: false, transpose_b: true });
+  // has_bias follows the inputs: the bias is the third one when present.
+  if (node.inputs.length > 2) y = l.op('Add', [y, l.in(node, 2)]);
+  const keep = useAxis && axis > 0 && xDims.length > 2 ? xDims.slice(0, axis) : undefined;
+  if (keep) {
+    const n = w?.dims[0] ?? -1;
+    y = l.op('Reshape', [y, l.intConstant([...keep.map((d, i) => (i === 0 ? -1 : d)), n])]);
+  }
+  l.act(y, num(a.activation_type ?? a.activationType), l.out(node));
+};
 
 const reduceModes = [
   'ReduceMean',
@@ -835,7 +810,7 @@ const batchNorm =
       const outputs = ['y', 'mean', 'variance', 'saved_mean', 'saved_variance'].map((o) =>
         l.fresh(`${node.name}/bn.${o}`),
       );
-      return l.ops('BatchNorm', inputs, { epsilon: eps, is_training: false, format: 'NCHW' }, outputs)[0] as string;
+      return l.emit('BatchNorm', inputs, { epsilon: eps, is_training: false, format: 'NCHW' }, outputs)[0] as string;
     });
   };
 
@@ -847,15 +822,13 @@ const prelu =
     let slope: string;
     if (node.inputs.length > 1) slope = l.in(node, 1);
     else {
-      const values = ints(a.slope);
-      slope = l.floatConstant([values.length], (a.slope as number[]).map(Number));
+      const values = ints(a.slope); // v0 keeps the slope as an attribute
+      slope = l.floatConstant([values.length], values);
     }
-    if (a[sharedField] || dims.length < 3) {
-      // Channel on axis 1 already (2-D) or one shared slope.
-      if (dims.length === 2 || a[sharedField]) {
-        l.op('PReLU', [l.in(node, 0), slope], {}, l.out(node));
-        return;
-      }
+    if (a[sharedField] || dims.length === 2) {
+      // One shared slope, or a 2-D input whose channels are axis 1 already.
+      l.op('PReLU', [l.in(node, 0), slope], {}, l.out(node));
+      return;
     }
     if (dims.length === 4) {
       l.channelOp(node, true, (x) => l.op('PReLU', [x, slope]));
@@ -907,8 +880,8 @@ const split: Lowerer = (l, node, a) => {
   const sizes = ints(l.generation === 'v0' ? a.sizeSplits : a.size_splits);
   const outputs = node.outputs.map((_, k) => l.out(node, k));
   if (sizes.length === outputs.length)
-    l.ops('SplitV', [l.in(node, 0)], { size_splits: sizes, split_dim: axis, num_split: outputs.length }, outputs);
-  else l.ops('Split', [l.in(node, 0)], { axis, output_num: outputs.length }, outputs);
+    l.emit('SplitV', [l.in(node, 0)], { size_splits: sizes, split_dim: axis, num_split: outputs.length }, outputs);
+  else l.emit('Split', [l.in(node, 0)], { axis, output_num: outputs.length }, outputs);
 };
 
 const stridedSlice: Lowerer = (l, node, a) => {
@@ -1021,7 +994,7 @@ const layerNorm: Lowerer = (l, node, a) => {
   else l.unsupported('LayerNorm without gamma and beta is not supported');
   const beginNorm = num(a.begin_norm_axis);
   const beginParams = num(a.begin_params_axis);
-  l.ops(
+  l.emit(
     'LayerNorm',
     inputs,
     { begin_norm_axis: beginNorm, begin_params_axis: beginParams, epsilon: num(a.epsilon, 1e-5) },
@@ -1039,7 +1012,7 @@ const OPS: Record<string, Lowerer> = {
   MulFusion: binary('Mul', 'activation_type'),
   DivFusion: binary('RealDiv', 'activation_type'),
   MatMulFusion: (l, node, a) => matmul(l, node, Boolean(a.transpose_a), Boolean(a.transpose_b), num(a.activation_type)),
-  FullConnection: fullConnection('has_bias', 'axis', 'use_axis', 'activation_type'),
+  FullConnection: fullConnection,
   Activation: activationOp,
   ReduceFusion: reduce('input'),
   Softmax: softmax,
@@ -1101,7 +1074,7 @@ const OPS: Record<string, Lowerer> = {
     const rank = l.tensorInfo(node, 0)?.dims.length ?? 0;
     if (!a.elementwiseAffine) return l.unsupported('LayerNorm without elementwise affine is not supported');
     const axis = rank - shape.length;
-    l.ops(
+    l.emit(
       'LayerNorm',
       [l.in(node, 0), l.in(node, 1), l.in(node, 2)],
       { begin_norm_axis: axis, begin_params_axis: axis, epsilon: num(a.epsilon, 1e-5) },

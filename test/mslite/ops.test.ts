@@ -821,6 +821,21 @@ describe('v0 generation (MindSpore Lite 1.0)', () => {
     expectClose(y, matmul(x, w, 3, 6, 4, true, bias), [3, 4]);
   });
 
+  it('FullConnection with useAxis on a 3-D input and activationType RELU (v0 field names)', async () => {
+    const x = random([2, 3, 5], 65);
+    const w = random([4, 15], 66);
+    const bias = random([4], 67);
+    const spec = oneOp(
+      'v0',
+      'FullConnection',
+      { hasBias: true, useAxis: true, axis: 1, activationType: ACT.RELU },
+      [{ dims: [2, 3, 5] }, { dims: [4, 15], values: w }, { dims: [4], values: bias }],
+      { dims: [2, 4] },
+    );
+    const [y] = await runModel(spec, [input([2, 3, 5], x)]);
+    expectClose(y, matmul(x, w, 2, 15, 4, true, bias).map(act.relu), [2, 4]);
+  });
+
   it('SoftMax on axis 1 (and the schema default −1)', async () => {
     const dims = [2, 4, 3];
     const x = random(dims, 64, 3);
