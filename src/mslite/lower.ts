@@ -791,14 +791,20 @@ const transposeOp: Lowerer = (l, node, a) => {
 };
 
 /** Lite BatchNorm / FusedBatchNorm on the channel axis: x, mean, variance (BatchNorm) or x, scale, bias, mean, var. */
-const batchNorm =
-  (fused: boolean): Lowerer =>
-  (l, node, a) => {
-    const eps = num(a.epsilon, 1e-5);
-    const nhwc = l.isNhwc(node, a.format);
-    const channels = l.tensorInfo(node, 1)?.dims.reduce((x, y) => x * y, 1) ?? 0;
-    l.channelOp(node, nhwc, (x) => {
-      const inputs = fused
+/**
+ * BatchNorm / FusedBatchNorm on the channel axis. The inputs say which form it is: x, mean, variance (Caffe-style
+ * BatchNorm) or x, scale, bias, mean, variance (what converters write for MindSpore, TF and ONNX batch norms).
+ */
+const batchNorm: Lowerer = (l, node, a) => {
+  const eps = num(a.epsilon, 1e-5);
+  const nhwc = l.isNhwc(node, a.format);
+  if (node.inputs.length !== 3 && node.inputs.length !== 5) {
+    return l.invalid(`${node.op} needs 3 or 5 inputs, has ${node.inputs.length}`);
+  }
+  const channels = l.tensorInfo(node, 1)?.dims.reduce((x, y) => x * y, 1) ?? 0;
+  l.channelOp(node, nhwc, (x) => {
+    const inputs =
+      node.inputs.length === 5
         ? [x, l.in(node, 1), l.in(node, 2), l.in(node, 3), l.in(node, 4)]
         : [
             x,
@@ -807,12 +813,12 @@ const batchNorm =
             l.in(node, 1),
             l.in(node, 2),
           ];
-      const outputs = ['y', 'mean', 'variance', 'saved_mean', 'saved_variance'].map((o) =>
-        l.fresh(`${node.name}/bn.${o}`),
-      );
-      return l.emit('BatchNorm', inputs, { epsilon: eps, is_training: false, format: 'NCHW' }, outputs)[0] as string;
-    });
-  };
+    const outputs = ['y', 'mean', 'variance', 'saved_mean', 'saved_variance'].map((o) =>
+      l.fresh(`${node.name}/bn.${o}`),
+    );
+    return l.emit('BatchNorm', inputs, { epsilon: eps, is_training: false, format: 'NCHW' }, outputs)[0] as string;
+  });
+};
 
 const prelu =
   (sharedField: string): Lowerer =>
@@ -1083,8 +1089,8 @@ const OPS: Record<string, Lowerer> = {
   },
   // both generations
   BiasAdd: (l, node) => l.op('Add', [l.in(node, 0), l.in(node, 1)], {}, l.out(node)),
-  BatchNorm: batchNorm(false),
-  FusedBatchNorm: batchNorm(true),
+  BatchNorm: batchNorm,
+  FusedBatchNorm: batchNorm,
   Reshape: reshape,
   Flatten: flatten,
   Concat: concat,

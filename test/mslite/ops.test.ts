@@ -565,6 +565,39 @@ describe('current generation (MSL2): element-wise and dense ops', () => {
     );
   });
 
+  it('FusedBatchNorm with scale and bias (5 inputs) on an NHWC tensor', async () => {
+    const dims = [2, 2, 3, 3];
+    const x = random(dims, 48);
+    const [scale, bias, mean] = [random([3], 49), random([3], 50), random([3], 51)];
+    const variance = Float32Array.from(random([3], 52), (v) => Math.abs(v) + 0.1);
+    const spec = oneOp(
+      'current',
+      'FusedBatchNorm',
+      { epsilon: 1e-4 },
+      [
+        { dims, format: FORMAT.NHWC },
+        { dims: [3], values: scale },
+        { dims: [3], values: bias },
+        { dims: [3], values: mean },
+        { dims: [3], values: variance },
+      ],
+      { dims, format: FORMAT.NHWC },
+    );
+    const [y] = await runModel(spec, [input(dims, x)]);
+    const eps = Math.fround(1e-4);
+    const c = (i: number) => i % 3;
+    expectClose(
+      y,
+      Float64Array.from(
+        x,
+        (v, i) =>
+          ((v - (mean[c(i)] as number)) / Math.sqrt((variance[c(i)] as number) + eps)) * (scale[c(i)] as number) +
+          (bias[c(i)] as number),
+      ),
+      dims,
+    );
+  });
+
   it('a chain of NHWC ops (conv → add → relu → max pool) keeps its values when transposes cancel', async () => {
     const xDims = [1, 6, 6, 2];
     const wDims = [3, 3, 3, 2];
