@@ -1,0 +1,68 @@
+/**
+ * Reads a request body under a byte bound. Content-Length is checked before reading, and the stream is cut off at
+ * the bound as it arrives, so neither a lying header nor a chunked upload can make the server buffer more.
+ */
+import { ServingError } from './errors.js';
+
+export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null) {
+    const length = Number(declared);
+    if (!/^\d+$/.test(declared.trim()) || !Number.isSafeInteger(length))
+      throw new ServingError('BAD_REQUEST', `invalid Content-Length ${JSON.stringify(declared.slice(0, 40))}`);
+    if (length > maxBytes) throw tooLarge(length, maxBytes);
+  }
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(total, maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** UTF-8 text of a body; invalid UTF-8 is a 400, not a string of replacement characters. */
+export function decodeUtf8(bytes: Uint8Array, what = 'request body'): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ServingError('BAD_REQUEST', `${what} is not valid UTF-8`);
+  }
+}
+
+/** JSON of a body: empty, non-UTF-8 and unparseable bodies are 400s that say which. */
+export function parseJsonBody(bytes: Uint8Array, what = 'request body'): unknown {
+  if (bytes.byteLength === 0) throw new ServingError('BAD_REQUEST', `${what} is empty; expected JSON`);
+  const text = decodeUtf8(bytes, what);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.slice(0, 200) : 'parse error';
+    throw new ServingError('BAD_REQUEST', `${what} is not valid JSON: ${detail}`);
+  }
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters ('' when absent). */
+export function mediaType(request: Request): string {
+  const header = request.headers.get('content-type') ?? '';
+  return header.split(';')[0]!.trim().toLowerCase();
+}
+
+function tooLarge(bytes: number, maxBytes: number): ServingError {
+  return new ServingError('PAYLOAD_TOO_LARGE', `request body of ${bytes} bytes exceeds the limit of ${maxBytes} bytes`);
+}
