@@ -1,0 +1,91 @@
+/**
+ * Engine sessions as served models: public tensor names, and a repository over models already in memory (for
+ * library users who load their own sessions, and for tests).
+ */
+import type { TensorInfo } from '../mindir/types.js';
+import type { Session, Tensor } from '../runtime/types.js';
+import { ServingError } from './errors.js';
+import type { ModelIndexEntry, ModelRepository, ServedModel, ServedPlatform } from './types.js';
+
+export interface ServedModelOptions {
+  name: string;
+  version: string;
+  platform: ServedPlatform;
+  /** Public input names in graph order (a manifest's signature). Default: `publicTensorNames` of the graph's. */
+  inputNames?: readonly string[];
+  /** Public output names in graph order. Default: `publicTensorNames` of the graph's. */
+  outputNames?: readonly string[];
+}
+
+/**
+ * Names clients type: MindSpore prefixes graph tensor names with the graph's (`17_1_construct.Default_wrapper.5:x`),
+ * so the part after the last ':' is used when that is unique among the tensors, else the full name.
+ */
+export function publicTensorNames(names: readonly string[]): string[] {
+  const short = names.map((name) => name.slice(name.lastIndexOf(':') + 1) || name);
+  const unique = new Set(short).size === short.length && short.every((name) => name.length > 0);
+  return unique ? short : [...names];
+}
+
+export function servedModelFromSession(session: Session, options: ServedModelOptions): ServedModel {
+  const rename = (infos: readonly TensorInfo[], names: readonly string[] | undefined, what: string): TensorInfo[] => {
+    const chosen = names ?? publicTensorNames(infos.map((info) => info.name));
+    if (chosen.length !== infos.length)
+      throw new ServingError(
+        'INTERNAL',
+        `model ${options.name}: ${chosen.length} ${what} names for ${infos.length} ${what}s in the graph`,
+      );
+    return infos.map((info, index) => ({ name: chosen[index]!, dtype: info.dtype, shape: [...info.shape] }));
+  };
+  const inputs = rename(session.inputs, options.inputNames, 'input');
+  const outputs = rename(session.outputs, options.outputNames, 'output');
+  return {
+    name: options.name,
+    version: options.version,
+    platform: options.platform,
+    inputs,
+    outputs,
+    async run(tensors: Tensor[]): Promise<Tensor[]> {
+      const results = await session.run(tensors);
+      return results.map(({ dtype, shape, data }) => ({ dtype, shape, data }));
+    },
+  };
+}
+
+/** A repository of models already loaded; the highest version (numeric when all are numbers) is the default. */
+export class StaticModelRepository implements ModelRepository {
+  private readonly models: ServedModel[];
+
+  constructor(models: readonly ServedModel[]) {
+    this.models = [...models];
+  }
+
+  index(): ModelIndexEntry[] {
+    return this.models.map((m) => ({ name: m.name, version: m.version, state: 'READY' }));
+  }
+
+  async resolve(name: string, version?: string): Promise<ServedModel> {
+    const versions = this.models.filter((m) => m.name === name);
+    if (versions.length === 0) throw new ServingError('NOT_FOUND', `model ${name} is not served here`);
+    if (version === undefined) return latestVersion(versions);
+    const found = versions.find((m) => m.version === version);
+    if (!found)
+      throw new ServingError(
+        'NOT_FOUND',
+        `model ${name} has no version ${version}; versions: ${versions.map((m) => m.version).join(', ')}`,
+      );
+    return found;
+  }
+
+  ready(): boolean {
+    return true;
+  }
+}
+
+/** The latest of several versions: numeric order when every version is an integer, else lexical. */
+export function latestVersion<T extends { version: string }>(versions: readonly T[]): T {
+  const numeric = versions.every((v) => /^\d{1,15}$/.test(v.version));
+  return [...versions].sort((a, b) =>
+    numeric ? Number(a.version) - Number(b.version) : a.version < b.version ? -1 : a.version > b.version ? 1 : 0,
+  )[versions.length - 1]!;
+}
