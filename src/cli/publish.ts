@@ -1,0 +1,100 @@
+/** `mindlet publish`: upload a model and its manifest to S3, with a progress bar on stderr. */
+import { parseArgs } from 'node:util';
+import { MindletError } from '../errors.js';
+import { type Manifest, PLACEMENT_TARGETS, type PlacementTarget } from '../store/manifest.js';
+import { publishModel } from '../store/publish.js';
+import { formatBytes } from './format.js';
+
+export const PUBLISH_USAGE = `usage: mindlet publish <model-file> <s3-uri> [--name N] [--version V] [--placement cpu|gpu|ascend|auto]
+                       [--key-ref REF] [--key HEX]
+  uploads the model and mindlet.json (its signature, size, FLOPs, placement, key reference) beside it
+  <s3-uri>      s3://bucket (or s3://bucket/) → models/<name>/<version>/model.<mindir|ms>
+                s3://bucket/prefix/ → prefix/model.<mindir|ms>
+  --name        model name (default: the file's base name)
+  --version     model version (default: 1)
+  --placement   where the model should run (default: decided at deploy time)
+  --key-ref     where servers find an encrypted model's key: env:NAME, secretsmanager:<id>[#field], ssm:<name>
+  --key         the key (hex) to read an encrypted model here (default: MINDLET_MODEL_KEY, else --key-ref);
+                never uploaded
+  S3 endpoint and region come from AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and AWS_REGION`;
+
+export interface PublishIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export async function publishCommand(args: string[], io: PublishIo): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      version: { type: 'string' },
+      placement: { type: 'string' },
+      'key-ref': { type: 'string' },
+      key: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(PUBLISH_USAGE);
+    return;
+  }
+  if (positionals.length !== 2) {
+    io.err(PUBLISH_USAGE);
+    throw new MindletError('INVALID_ARGUMENT', 'publish takes a model file and an s3:// destination');
+  }
+  const [file, destination] = positionals as [string, string];
+  let placement: Manifest['placement'];
+  if (values.placement !== undefined) {
+    if (!PLACEMENT_TARGETS.includes(values.placement as PlacementTarget))
+      throw new MindletError('INVALID_ARGUMENT', `--placement must be one of ${PLACEMENT_TARGETS.join(', ')}`);
+    placement = { target: values.placement as PlacementTarget };
+  }
+  const key = values.key ?? process.env.MINDLET_MODEL_KEY;
+  const bar = progressBar(io);
+  const result = await publishModel({
+    file,
+    destination,
+    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(values.version === undefined ? {} : { version: values.version }),
+    ...(placement ? { placement } : {}),
+    ...(values['key-ref'] === undefined ? {} : { keyRef: values['key-ref'] }),
+    ...(key ? { key } : {}),
+    onProgress: bar.update,
+  }).finally(bar.end);
+  io.out(result.modelUri);
+  io.out(result.manifestUri);
+}
+
+const BAR_WIDTH = 30;
+
+/** On a terminal one line redrawn in place; elsewhere (logs, CI) a line at 0, 25, 50, 75 and 100%. */
+function progressBar(io: PublishIo): { update(done: number, total: number): void; end(): void } {
+  const tty = process.stderr.isTTY === true;
+  let nextQuarter = 0;
+  let drawn = false;
+  const describe = (done: number, total: number) => {
+    const fraction = total > 0 ? done / total : 1;
+    const filled = Math.round(fraction * BAR_WIDTH);
+    return `uploading [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${Math.floor(fraction * 100)
+      .toString()
+      .padStart(3)}% ${formatBytes(done)} / ${formatBytes(total)}`;
+  };
+  return {
+    update(done, total) {
+      if (tty) {
+        process.stderr.write(`\r${describe(done, total)}`);
+        drawn = true;
+        return;
+      }
+      const quarter = total > 0 ? Math.floor((done / total) * 4) * 25 : 100;
+      if (quarter < nextQuarter) return;
+      io.err(describe(done, total));
+      nextQuarter = quarter + 25;
+    },
+    end() {
+      if (tty && drawn) process.stderr.write('\n');
+    },
+  };
+}

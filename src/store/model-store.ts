@@ -1,0 +1,526 @@
+/**
+ * Model bytes from S3 or the local disk, for cold starts that must be short: big objects come as parallel ranged
+ * GETs pinned to one ETag (a replaced object is noticed, not spliced), and every object lands in the on-disk cache
+ * keyed by that ETag, so a warm or restarted process pays one HEAD instead of a download.
+ */
+import { constants as bufferConstants } from 'node:buffer';
+import type { Stats } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { MindletError } from '../errors.js';
+import { MANIFEST_FILE, type Manifest, parseManifest } from './manifest.js';
+import { defaultCacheDir, defaultCacheMaxBytes, ObjectCache } from './object-cache.js';
+import { createS3Client } from './s3-client.js';
+import { type FileLocation, type ModelLocation, type S3Location, siblingLocation, toModelLocation } from './uri.js';
+
+export interface ModelStoreOptions {
+  /** @default createS3Client(), made on first S3 use */
+  s3?: S3Client;
+  /** @default MINDLET_CACHE_DIR, else /tmp/mindlet-cache on Lambda, else os.tmpdir()/mindlet-cache */
+  cacheDir?: string;
+  /** @default MINDLET_CACHE_MAX_BYTES, else 3/4 of /tmp on Lambda (384 MiB of the default 512 MiB), else 4 GiB */
+  cacheMaxBytes?: number;
+  /** Size of one ranged GET. @default 8 MiB */
+  partSizeBytes?: number;
+  /** Ranged GETs in flight at once. @default 8 */
+  concurrency?: number;
+}
+
+export interface ObjectVersion {
+  etag: string;
+  size: number;
+  lastModified?: Date;
+}
+
+export interface FetchedObject {
+  uri: string;
+  bytes: Uint8Array;
+  etag: string;
+  size: number;
+  from: 'local' | 'cache' | 's3';
+  /** Time to get the bytes (HEAD, download or file read), in milliseconds. */
+  downloadMs: number;
+  /** A local file holding the bytes: the cache file, or the local path itself. '' for an object over the cache cap. */
+  path: string;
+}
+
+export interface FetchOptions {
+  /** Called as bytes arrive (S3) or once (local files and cache hits). */
+  onProgress?(doneBytes: number, totalBytes: number): void;
+  signal?: AbortSignal;
+  /** Refuse (LIMIT_EXCEEDED, before downloading) objects larger than this. */
+  maxBytes?: number;
+}
+
+export const DEFAULT_PART_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_CONCURRENCY = 8;
+/** Tries per part when the body breaks off mid-stream. */
+const PART_ATTEMPTS = 3;
+/** A manifest is a few KiB; anything this large is not one. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/** One download shared by every concurrent fetch of the same URI. */
+interface SharedFetch {
+  waiters: Set<Waiter>;
+  controller: AbortController;
+  size?: number;
+  /** Settles when the download and its clean-up are over. */
+  settled?: Promise<void>;
+}
+
+interface Waiter {
+  maxBytes: number | undefined;
+  onProgress: ((doneBytes: number, totalBytes: number) => void) | undefined;
+  resolve(result: FetchedObject): void;
+  reject(error: unknown): void;
+}
+
+/** The object changed between HEAD and a part (ETag, size or precondition): the fetch starts over. */
+class ObjectChanged extends Error {}
+
+/** A part's body broke off mid-stream (socket reset, premature close): worth another try. */
+class PartInterrupted extends Error {}
+
+export class ModelStore {
+  private client: S3Client | undefined;
+  private readonly ownsClient: boolean;
+  private readonly cache: ObjectCache;
+  private readonly partSize: number;
+  private readonly concurrency: number;
+  private readonly inflight = new Map<string, SharedFetch>();
+
+  constructor(options: ModelStoreOptions = {}) {
+    this.client = options.s3;
+    this.ownsClient = options.s3 === undefined;
+    this.cache = new ObjectCache(
+      options.cacheDir ?? defaultCacheDir(),
+      positive(options.cacheMaxBytes ?? defaultCacheMaxBytes(), 'cacheMaxBytes', true),
+    );
+    this.partSize = positive(options.partSizeBytes ?? DEFAULT_PART_BYTES, 'partSizeBytes');
+    this.concurrency = positive(options.concurrency ?? DEFAULT_CONCURRENCY, 'concurrency');
+  }
+
+  get cacheDir(): string {
+    return this.cache.dir;
+  }
+
+  /** The object's bytes, from the local disk, the cache (after one HEAD) or S3. */
+  async fetch(uri: string | ModelLocation, options: FetchOptions = {}): Promise<FetchedObject> {
+    const location = toModelLocation(uri);
+    options.signal?.throwIfAborted();
+    if (location.kind === 'file') return fetchLocal(location, options);
+    return this.joinFetch(location, options);
+  }
+
+  /** Version of an object without its bytes; local files get a stable ETag from size and mtime. */
+  async head(uri: string | ModelLocation): Promise<ObjectVersion> {
+    const location = toModelLocation(uri);
+    if (location.kind === 'file') {
+      let info: Stats;
+      try {
+        info = await stat(location.path);
+      } catch (error) {
+        throw fileError(error, location);
+      }
+      if (info.isDirectory())
+        throw new MindletError('INVALID_ARGUMENT', 'is a directory, not a model file', { file: location.path });
+      return { etag: localEtag(info), size: info.size, lastModified: info.mtime };
+    }
+    return this.headS3(location);
+  }
+
+  /** `mindlet.json` beside the model; undefined when there is none. */
+  async readManifest(modelUri: string | ModelLocation): Promise<Manifest | undefined> {
+    const model = toModelLocation(modelUri);
+    const location = siblingLocation(model, MANIFEST_FILE);
+    const text = location.kind === 'file' ? await readLocalManifest(location) : await this.readS3Manifest(location);
+    if (text === undefined) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new MindletError('INVALID_FORMAT', `not JSON: ${(error as Error).message}`, { file: location.uri });
+    }
+    const manifest = parseManifest(json, location.uri);
+    const modelFile =
+      model.kind === 'file' ? path.basename(model.path) : model.key.slice(model.key.lastIndexOf('/') + 1);
+    if (manifest.model !== modelFile)
+      throw new MindletError('INVALID_FORMAT', `the manifest describes ${manifest.model}, not ${modelFile}`, {
+        file: location.uri,
+      });
+    return manifest;
+  }
+
+  /** Cancels downloads in flight and releases the S3 client this store made. */
+  close(): void {
+    for (const shared of this.inflight.values()) shared.controller.abort(new Error('model store closed'));
+    if (!this.ownsClient) return;
+    this.client?.destroy();
+    this.client = undefined;
+  }
+
+  private get s3(): S3Client {
+    this.client ??= createS3Client();
+    return this.client;
+  }
+
+  private joinFetch(location: S3Location, options: FetchOptions): Promise<FetchedObject> {
+    return new Promise((resolve, reject) => {
+      let shared = this.inflight.get(location.uri);
+      const start = shared === undefined;
+      if (!shared) {
+        shared = { waiters: new Set(), controller: new AbortController() };
+        this.inflight.set(location.uri, shared);
+      }
+      const joined = shared;
+      if (joined.size !== undefined && options.maxBytes !== undefined && joined.size > options.maxBytes) {
+        reject(tooLarge(location.uri, joined.size, options.maxBytes));
+        return;
+      }
+      const signal = options.signal;
+      const onAbort = () => {
+        if (!joined.waiters.delete(waiter)) return;
+        if (joined.waiters.size > 0) {
+          reject(signal?.reason);
+          return;
+        }
+        // The last caller gone: nobody wants the bytes; stop, and answer once the temp file is gone.
+        joined.controller.abort(signal?.reason);
+        void joined.settled?.finally(() => reject(signal?.reason));
+      };
+      const waiter: Waiter = {
+        maxBytes: options.maxBytes,
+        onProgress: options.onProgress,
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      joined.waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (start) joined.settled = this.runShared(location, joined);
+    });
+  }
+
+  private async runShared(location: S3Location, shared: SharedFetch): Promise<void> {
+    try {
+      const result = await this.fetchS3(location, shared);
+      for (const waiter of shared.waiters) waiter.resolve(result);
+    } catch (error) {
+      for (const waiter of shared.waiters) waiter.reject(error);
+    } finally {
+      shared.waiters.clear();
+      if (this.inflight.get(location.uri) === shared) this.inflight.delete(location.uri);
+    }
+  }
+
+  private async fetchS3(location: S3Location, shared: SharedFetch): Promise<FetchedObject> {
+    const started = performance.now();
+    const signal = shared.controller.signal;
+    for (let attempt = 0; ; attempt++) {
+      const version = await this.headS3(location, signal);
+      admit(shared, location.uri, version.size);
+      const progress = (done: number) => {
+        for (const waiter of shared.waiters) waiter.onProgress?.(done, version.size);
+      };
+      const id = { bucket: location.bucket, key: location.key, etag: version.etag };
+      const cached = version.etag ? await this.cache.lookup(id, version.size) : undefined;
+      if (cached) {
+        const bytes = await readFile(cached, { signal }).catch(() => undefined);
+        if (bytes?.byteLength === version.size) {
+          progress(version.size);
+          const downloadMs = performance.now() - started;
+          return {
+            uri: location.uri,
+            bytes,
+            etag: version.etag,
+            size: version.size,
+            from: 'cache',
+            downloadMs,
+            path: cached,
+          };
+        }
+      }
+      try {
+        const { bytes, file } = await this.download(location, version, signal, progress);
+        const downloadMs = performance.now() - started;
+        return { uri: location.uri, bytes, etag: version.etag, size: version.size, from: 's3', downloadMs, path: file };
+      } catch (error) {
+        if (!(error instanceof ObjectChanged)) throw error;
+        if (attempt > 0)
+          throw new Error(`${location.uri}: the object changed during two downloads in a row; try again`);
+      }
+    }
+  }
+
+  /** Parallel ranged GETs into one buffer, written to a cache temp file as parts complete. */
+  private async download(
+    location: S3Location,
+    version: ObjectVersion,
+    signal: AbortSignal,
+    progress: (done: number) => void,
+  ): Promise<{ bytes: Buffer; file: string }> {
+    const { size, etag } = version;
+    const id = { bucket: location.bucket, key: location.key, etag };
+    const writer = etag && this.cache.fits(size) ? await this.cache.createWriter(id, size) : undefined;
+    const bytes = Buffer.allocUnsafeSlow(size); // its own ArrayBuffer (never the shared pool); every byte is overwritten
+    const whole = size <= this.partSize;
+    const parts: Array<[number, number]> = [];
+    for (let start = 0; start < size; start += this.partSize)
+      parts.push([start, Math.min(size, start + this.partSize)]);
+    // First failure stops the other parts; the first error is the one reported.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let failure: { error: unknown } | undefined;
+    let done = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < parts.length && !stop.signal.aborted) {
+        const [start, end] = parts[next++]!;
+        for (let attempt = 1; ; attempt++) {
+          let partDone = 0;
+          try {
+            await this.getPart(location, etag, start, end, whole, bytes, stop.signal, (count) => {
+              partDone += count;
+              done += count;
+              progress(done);
+            });
+            break;
+          } catch (error) {
+            // The SDK retries requests, not a body cut off mid-stream: retry that here, from the part's start.
+            if (!(error instanceof PartInterrupted)) throw error;
+            if (attempt >= PART_ATTEMPTS || stop.signal.aborted) throw error.cause;
+            done -= partDone;
+          }
+        }
+        await writer?.write(bytes.subarray(start, end), start);
+      }
+    };
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(this.concurrency, parts.length) }, () =>
+          worker().catch((error) => {
+            failure ??= { error };
+            stop.abort(error);
+          }),
+        ),
+      );
+      if (signal.aborted) throw signal.reason;
+      if (failure) throw failure.error;
+      if (size === 0) progress(0);
+      return { bytes, file: writer ? await writer.commit() : '' };
+    } catch (error) {
+      await writer?.discard();
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async getPart(
+    location: S3Location,
+    etag: string,
+    start: number,
+    end: number,
+    whole: boolean,
+    into: Buffer,
+    signal: AbortSignal,
+    received: (count: number) => void,
+  ): Promise<void> {
+    const command = new GetObjectCommand({
+      Bucket: location.bucket,
+      Key: location.key,
+      ...(whole ? {} : { Range: `bytes=${start}-${end - 1}` }),
+      ...(etag ? { IfMatch: etag } : {}),
+    });
+    const response = await this.s3.send(command, { abortSignal: signal }).catch((error) => {
+      throw s3Error(error, location);
+    });
+    const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?(): void }) | undefined;
+    // Servers that ignore If-Match still say which version they sent.
+    const total = /\/(\d+)$/.exec(response.ContentRange ?? '')?.[1];
+    if (
+      (etag && response.ETag && response.ETag !== etag) ||
+      (total !== undefined && Number(total) !== into.byteLength)
+    ) {
+      body?.destroy?.();
+      throw new ObjectChanged();
+    }
+    let offset = start;
+    try {
+      for await (const chunk of body ?? []) {
+        if (signal.aborted) throw signal.reason;
+        if (offset + chunk.byteLength > end) throw new ObjectChanged();
+        into.set(chunk, offset);
+        offset += chunk.byteLength;
+        received(chunk.byteLength);
+      }
+    } catch (error) {
+      body?.destroy?.();
+      if (error instanceof ObjectChanged || signal.aborted) throw error;
+      throw new PartInterrupted(`${location.uri}: download interrupted`, { cause: error });
+    }
+    if (signal.aborted) throw signal.reason;
+    if (offset !== end) throw new ObjectChanged();
+  }
+
+  private async headS3(location: S3Location, signal?: AbortSignal): Promise<ObjectVersion> {
+    try {
+      const head = await this.s3.send(
+        new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }),
+        signal ? { abortSignal: signal } : {},
+      );
+      const version: ObjectVersion = { etag: head.ETag ?? '', size: Number(head.ContentLength ?? 0) };
+      if (head.LastModified) version.lastModified = head.LastModified;
+      return version;
+    } catch (error) {
+      throw s3Error(error, location);
+    }
+  }
+
+  private async readS3Manifest(location: S3Location): Promise<string | undefined> {
+    try {
+      const response = await this.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      if ((response.ContentLength ?? 0) > MAX_MANIFEST_BYTES) {
+        (response.Body as { destroy?(): void } | undefined)?.destroy?.();
+        throw manifestTooLarge(location.uri);
+      }
+      return (await response.Body?.transformToString('utf8')) ?? '';
+    } catch (error) {
+      if (error instanceof MindletError) throw error;
+      const mapped = s3Error(error, location);
+      if (mapped instanceof MindletError && mapped.code === 'NOT_FOUND' && !isAccessDenied(error)) return undefined;
+      throw mapped;
+    }
+  }
+}
+
+async function fetchLocal(location: FileLocation, options: FetchOptions): Promise<FetchedObject> {
+  const started = performance.now();
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(location.path, 'r');
+  } catch (error) {
+    throw fileError(error, location);
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory())
+      throw new MindletError('INVALID_ARGUMENT', 'is a directory, not a model file', { file: location.path });
+    if (options.maxBytes !== undefined && info.size > options.maxBytes)
+      throw tooLarge(location.uri, info.size, options.maxBytes);
+    if (info.size > bufferConstants.MAX_LENGTH) throw tooLarge(location.uri, info.size, bufferConstants.MAX_LENGTH);
+    const bytes = await handle.readFile(options.signal ? { signal: options.signal } : {});
+    options.onProgress?.(bytes.byteLength, bytes.byteLength);
+    return {
+      uri: location.uri,
+      bytes,
+      etag: localEtag(info),
+      size: bytes.byteLength,
+      from: 'local',
+      downloadMs: performance.now() - started,
+      path: location.path,
+    };
+  } catch (error) {
+    throw fileError(error, location);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readLocalManifest(location: FileLocation): Promise<string | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(location.path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fileError(error, location);
+  }
+  try {
+    if ((await handle.stat()).size > MAX_MANIFEST_BYTES) throw manifestTooLarge(location.uri);
+    return await handle.readFile('utf8');
+  } catch (error) {
+    throw fileError(error, location);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** After HEAD: callers whose limit the object exceeds leave now; none left means nothing to download. */
+function admit(shared: SharedFetch, uri: string, size: number): void {
+  shared.size = size;
+  for (const waiter of shared.waiters) {
+    const limit = Math.min(waiter.maxBytes ?? Number.POSITIVE_INFINITY, bufferConstants.MAX_LENGTH);
+    if (size <= limit) continue;
+    shared.waiters.delete(waiter);
+    waiter.reject(tooLarge(uri, size, limit));
+  }
+  if (shared.waiters.size === 0) throw new Error('no caller is waiting for this object');
+}
+
+/** Size and mtime (ns) in hex, as web servers make weak ETags for files. */
+function localEtag(info: Stats): string {
+  return `"${info.size.toString(16)}-${Math.trunc(info.mtimeMs * 1000).toString(16)}"`;
+}
+
+function tooLarge(uri: string, size: number, limit: number): MindletError {
+  return new MindletError('LIMIT_EXCEEDED', `object is ${size} bytes, over the limit of ${limit}`, { file: uri });
+}
+
+function manifestTooLarge(uri: string): MindletError {
+  return new MindletError('INVALID_FORMAT', `manifest is over ${MAX_MANIFEST_BYTES} bytes`, { file: uri });
+}
+
+function isAccessDenied(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === 'AccessDenied' || name === 'Forbidden' || $metadata?.httpStatusCode === 403;
+}
+
+/** S3's answers as mindlet errors; anything else (network, credentials) passes through unchanged. */
+function s3Error(error: unknown, location: S3Location): unknown {
+  if (error instanceof MindletError || error instanceof ObjectChanged) return error;
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = $metadata?.httpStatusCode;
+  if (name === 'NoSuchBucket')
+    return new MindletError('NOT_FOUND', `no such bucket ${location.bucket}`, { file: location.uri, cause: error });
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404)
+    return new MindletError('NOT_FOUND', 'no such object (or bucket)', { file: location.uri, cause: error });
+  if (name === 'PreconditionFailed' || status === 412 || name === 'InvalidRange' || status === 416)
+    return new ObjectChanged();
+  if (isAccessDenied(error))
+    // S3 answers 403 for a missing key when the caller may not list the bucket, so both causes are named.
+    return new MindletError(
+      'NOT_FOUND',
+      'access denied (the object may not exist, or the caller lacks s3:GetObject on it and s3:ListBucket on the bucket)',
+      { file: location.uri, cause: error },
+    );
+  return error;
+}
+
+function fileError(error: unknown, location: FileLocation): unknown {
+  if (error instanceof MindletError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return new MindletError('NOT_FOUND', 'no such file', { file: location.path, cause: error });
+  if (code === 'EISDIR')
+    return new MindletError('INVALID_ARGUMENT', 'is a directory, not a model file', { file: location.path });
+  if (code === 'EACCES' || code === 'EPERM')
+    return new MindletError('NOT_FOUND', 'permission denied', { file: location.path, cause: error });
+  return error;
+}
+
+function positive(value: number, name: string, allowZero = false): number {
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1))
+    throw new MindletError(
+      'INVALID_ARGUMENT',
+      `ModelStore ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`,
+    );
+  return value;
+}
