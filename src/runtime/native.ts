@@ -1,7 +1,9 @@
 /**
  * Finds and loads the native engine addon. Where it is looked for, in order: MINDLET_NATIVE_ADDON (a path to the
- * .node file), the package's own build (layers/native-runtime/build/Release), and the Lambda layer's location
- * (/opt/nodejs/mindlet-native/, where the native runtime layer unpacks).
+ * .node file), the package's own build (layers/native-runtime/build/Release, only when this module sits in the
+ * package's tree, not in a bundle), the `@mindlet/native-runtime` package (the Lambda layer's
+ * /opt/nodejs/node_modules/@mindlet/native-runtime, found through NODE_PATH), and the older layer location
+ * /opt/nodejs/mindlet-native/.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,30 +42,55 @@ export interface NativeAddon {
 }
 
 const ADDON_FILE = 'mindlet_native.node';
+/** The package the native runtime layer installs under nodejs/node_modules (scripts/build-layer.mjs). */
+export const NATIVE_PACKAGE = '@mindlet/native-runtime';
 
-function candidates(): string[] {
+type Candidate = { kind: 'file'; file: string } | { kind: 'package'; name: string };
+
+function candidates(): Candidate[] {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  // src/runtime (tsx) and dist/src/runtime (built) both sit below the package root.
-  const roots = [path.resolve(here, '../..'), path.resolve(here, '../../..')];
-  const list = process.env.MINDLET_NATIVE_ADDON ? [process.env.MINDLET_NATIVE_ADDON] : [];
-  for (const root of roots) list.push(path.join(root, 'layers/native-runtime/build/Release', ADDON_FILE));
-  list.push(path.join('/opt/nodejs/mindlet-native', ADDON_FILE));
+  const list: Candidate[] = [];
+  if (process.env.MINDLET_NATIVE_ADDON) list.push({ kind: 'file', file: process.env.MINDLET_NATIVE_ADDON });
+  // src/runtime (tsx) and dist/src/runtime (built) sit below the package root; a bundle (functions) does not, and
+  // must find the addon only where Lambda has it.
+  if (path.basename(here) === 'runtime') {
+    for (const root of [path.resolve(here, '../..'), path.resolve(here, '../../..')])
+      list.push({ kind: 'file', file: path.join(root, 'layers/native-runtime/build/Release', ADDON_FILE) });
+  }
+  list.push({ kind: 'package', name: NATIVE_PACKAGE });
+  list.push({ kind: 'file', file: path.join('/opt/nodejs/mindlet-native', ADDON_FILE) });
   return list;
+}
+
+function describe(candidate: Candidate): string {
+  return candidate.kind === 'file' ? candidate.file : `${candidate.name} (NODE_PATH, node_modules)`;
+}
+
+/** The resolved path of a package, or undefined when it is not installed (any other failure is real). */
+function resolvePackage(require: NodeJS.Require, name: string): string | undefined {
+  try {
+    return require.resolve(name);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
 }
 
 let cached: NativeAddon | undefined;
 
 export function nativeAddon(): NativeAddon {
   if (cached) return cached;
+  // createRequire honours NODE_PATH, which on Lambda includes /opt/nodejs/node_modules.
   const require = createRequire(import.meta.url);
   const tried = candidates();
-  for (const file of tried) {
-    if (!existsSync(file)) continue;
+  for (const candidate of tried) {
+    const file = candidate.kind === 'file' ? candidate.file : resolvePackage(require, candidate.name);
+    if (file === undefined || !existsSync(file)) continue;
     cached = require(file) as NativeAddon;
     return cached;
   }
   throw new MindletError(
     'NOT_FOUND',
-    `the native engine addon was not found (looked in ${tried.join(', ')}); build it with \`npm run build:native\``,
+    `the native engine addon was not found (looked in ${tried.map(describe).join(', ')}); build it with \`npm run build:native\` (on Lambda: attach the native runtime layer)`,
   );
 }
