@@ -4,6 +4,7 @@
  */
 import type { TensorInfo } from '../mindir/types.js';
 import type { Session, Tensor } from '../runtime/types.js';
+import { publicTensorNames } from '../store/manifest.js';
 import { ServingError } from './errors.js';
 import type { ModelIndexEntry, ModelRepository, ServedModel, ServedPlatform } from './types.js';
 
@@ -11,20 +12,10 @@ export interface ServedModelOptions {
   name: string;
   version: string;
   platform: ServedPlatform;
-  /** Public input names in graph order (a manifest's signature). Default: `publicTensorNames` of the graph's. */
+  /** Public input names in graph order (a manifest's signature). Default: the graph's, shortened by `publicTensorNames`. */
   inputNames?: readonly string[];
-  /** Public output names in graph order. Default: `publicTensorNames` of the graph's. */
+  /** Public output names in graph order. Default: the graph's, shortened by `publicTensorNames`. */
   outputNames?: readonly string[];
-}
-
-/**
- * Names clients type: MindSpore prefixes graph tensor names with the graph's (`17_1_construct.Default_wrapper.5:x`),
- * so the part after the last ':' is used when that is unique among the tensors, else the full name.
- */
-export function publicTensorNames(names: readonly string[]): string[] {
-  const short = names.map((name) => name.slice(name.lastIndexOf(':') + 1) || name);
-  const unique = new Set(short).size === short.length && short.every((name) => name.length > 0);
-  return unique ? short : [...names];
 }
 
 export function servedModelFromSession(session: Session, options: ServedModelOptions): ServedModel {
