@@ -15,6 +15,7 @@ import { readZip } from '../../src/io/zip.js';
 import { loadSession } from '../../src/runtime/session.js';
 import type { Tensor } from '../../src/runtime/types.js';
 import { publishModel } from '../../src/store/publish.js';
+import { type EventKind, type HttpRequest, lambdaEvent } from '../tools/lambda-events.js';
 import { type InvokeOutcome, type LambdaRunner, startLambdaRunner } from '../tools/lambda-runner.js';
 import { type LocalS3, startLocalS3 } from '../tools/s3-server.js';
 
@@ -23,45 +24,6 @@ const MODEL_FILE = path.join(root, 'test/fixtures/mindir/ori_net.mindir');
 const BUCKET = 'mindlet-function-test';
 const MODEL_URI = `s3://${BUCKET}/models/lenet/1/model.mindir`;
 const MAX_BODY_BYTES = 64 * 1024;
-
-type EventKind = 'api-gateway-http-v2' | 'function-url';
-
-interface HttpRequest {
-  method: 'GET' | 'POST';
-  path: string;
-  query?: string;
-  headers?: Record<string, string>;
-  body?: string | Uint8Array;
-}
-
-/** A real event of the given kind for this request, from the templates in ./events. */
-function lambdaEvent(kind: EventKind, request: HttpRequest): Record<string, unknown> {
-  const template = JSON.parse(readFileSync(path.join(root, 'test/functions/events', `${kind}.json`), 'utf8'));
-  const binary = request.body instanceof Uint8Array;
-  const body =
-    request.body === undefined
-      ? undefined
-      : binary
-        ? Buffer.from(request.body as Uint8Array).toString('base64')
-        : (request.body as string);
-  const bodyBytes =
-    request.body === undefined ? 0 : binary ? (request.body as Uint8Array).byteLength : Buffer.byteLength(body!);
-  const event = {
-    ...template,
-    rawPath: request.path,
-    rawQueryString: request.query ?? '',
-    headers: { ...template.headers, ...request.headers, 'content-length': String(bodyBytes) },
-    requestContext: {
-      ...template.requestContext,
-      http: { ...template.requestContext.http, method: request.method, path: request.path },
-      requestId: `req-${Math.random().toString(36).slice(2)}`,
-      timeEpoch: Date.now(),
-    },
-    isBase64Encoded: binary,
-  };
-  if (body !== undefined) event.body = body;
-  return event;
-}
 
 interface HttpResult {
   statusCode: number;
