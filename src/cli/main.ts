@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { isMindletError } from '../errors.js';
 import { inspectCommand } from './inspect.js';
-import { predictCommand } from './predict.js';
+import { predictCommand, predictRemoteCommand } from './predict.js';
+import { SERVE_USAGE, serveCommand } from './serve.js';
 
 const USAGE = `usage: mindlet <command> [options]
 
@@ -21,6 +22,15 @@ commands:
                                         --json: print {"outputs": [{name, dtype, shape, data}]}
                                         (no file options and no --json: a short summary per output)
                                         --threads: threads for the inference (default: all CPUs)
+  predict --url URL --model NAME [--model-version V] --input FILE.npy [--input NAME=FILE.npy ...]
+          [--output OUT.npy | --output-dir DIR] [--json] [--binary | --no-binary]
+                                        the same, run by a KServe v2 server at URL (inputs by position
+                                        follow the server's model metadata)
+                                        --binary / --no-binary: always / never use the binary tensor
+                                        extension (default: binary above 64 KiB of inputs)
+${SERVE_USAGE}
+  publish <model-file> <s3-uri> [options]
+                                        upload a model and its mindlet.json manifest (see publish --help)
   help                                  this text`;
 
 export interface CliIo {
@@ -60,8 +70,41 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
             json: { type: 'boolean', default: false },
             threads: { type: 'string' },
             key: { type: 'string' },
+            url: { type: 'string' },
+            model: { type: 'string' },
+            'model-version': { type: 'string' },
+            binary: { type: 'boolean' },
+            'no-binary': { type: 'boolean' },
           },
         });
+        const outputs = {
+          inputs: values.input ?? [],
+          json: values.json ?? false,
+          ...(values.output === undefined ? {} : { output: values.output }),
+          ...(values['output-dir'] === undefined ? {} : { outputDir: values['output-dir'] }),
+        };
+        if (values.url !== undefined) {
+          if (positionals.length) return usageError(io, 'predict --url takes no model file (name it with --model)');
+          if (values.model === undefined) return usageError(io, 'predict --url needs --model NAME');
+          if (values.threads !== undefined || values.key !== undefined)
+            return usageError(io, '--threads and --key apply to a local model, not to --url');
+          if (values.binary && values['no-binary']) return usageError(io, 'use --binary or --no-binary, not both');
+          await predictRemoteCommand(
+            {
+              ...outputs,
+              url: values.url,
+              model: values.model,
+              ...(values['model-version'] === undefined ? {} : { modelVersion: values['model-version'] }),
+              binary: values.binary ? true : values['no-binary'] ? false : 'auto',
+            },
+            io.out,
+          );
+          return 0;
+        }
+        const remoteOnly = (['model', 'model-version', 'binary', 'no-binary'] as const).find(
+          (o) => values[o] !== undefined,
+        );
+        if (remoteOnly) return usageError(io, `--${remoteOnly} needs --url`);
         if (positionals.length !== 1) return usageError(io, 'predict takes exactly one model file');
         if (values.threads !== undefined && !/^[1-9]\d{0,5}$/.test(values.threads))
           return usageError(io, `--threads must be a positive integer, got "${values.threads}"`);
@@ -69,15 +112,31 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         await predictCommand(
           positionals[0]!,
           {
-            inputs: values.input ?? [],
-            json: values.json ?? false,
-            ...(values.output === undefined ? {} : { output: values.output }),
-            ...(values['output-dir'] === undefined ? {} : { outputDir: values['output-dir'] }),
+            ...outputs,
             ...(values.threads === undefined ? {} : { threads: Number(values.threads) }),
             ...(key ? { key } : {}),
           },
           io.out,
         );
+        return 0;
+      }
+      case 'serve': {
+        const server = await serveCommand(rest, io);
+        // Runs until a signal: finish in-flight requests, free the models, exit 0.
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            server.close().then(resolve, resolve);
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        return 0;
+      }
+      case 'publish': {
+        const { publishCommand } = await import('./publish.js');
+        await publishCommand(rest, io);
         return 0;
       }
       case undefined:

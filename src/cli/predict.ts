@@ -1,9 +1,10 @@
 /**
  * `mindlet predict`: runs a model once on `.npy` inputs and prints the outputs (summary or --json) or writes them
- * as `.npy` files (--output, --output-dir).
+ * as `.npy` files (--output, --output-dir); with --url the model runs on a KServe v2 server instead.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { KServeClient } from '../client/kserve-client.js';
 import { MindletError } from '../errors.js';
 import { decodeNpy, encodeNpy } from '../io/npy.js';
 import { decodeNpz } from '../io/npz.js';
@@ -52,29 +53,78 @@ export async function predictCommand(
         `the model has ${session.outputs.length} outputs (${session.outputs.map((o) => o.name).join(', ')}); use --output-dir to write them all`,
       );
     const inputs = await assignInputs(session.inputs, specs);
-    const outputs = await session.run(inputs);
-    const written: Array<{ file: string; tensor: NamedTensor }> = [];
-    if (options.output !== undefined) {
-      const [only] = outputs;
-      if (only) written.push({ file: options.output, tensor: only });
-    } else if (options.outputDir !== undefined) {
-      await createDirectory(options.outputDir);
-      const names = outputFileNames(outputs.map((output) => output.name));
-      for (const [index, tensor] of outputs.entries())
-        written.push({ file: path.join(options.outputDir, names[index]!), tensor });
-    }
-    for (const { file, tensor } of written) await writeOutput(file, tensor);
-
-    if (options.json) {
-      out(JSON.stringify({ outputs: outputs.map(jsonOutput) }));
-    } else if (written.length) {
-      for (const { file, tensor } of written)
-        out(`wrote ${file}  ${tensor.name}  ${tensor.dtype}  ${formatShape(tensor.shape)}`);
-    } else {
-      for (const output of outputs) for (const line of summary(output)) out(line);
-    }
+    await reportOutputs(await session.run(inputs), options, out);
   } finally {
     session.close();
+  }
+}
+
+export interface RemotePredictOptions {
+  /** The server's base URL (KServe v2 routes below it). */
+  url: string;
+  model: string;
+  modelVersion?: string;
+  /** As for a local model: `file.npy` by position in the server's input order, `name=file.npy`, `file.npz`. */
+  inputs: string[];
+  output?: string;
+  outputDir?: string;
+  json: boolean;
+  /** Binary tensor data extension: true, false, or 'auto' (by size). Default: 'auto'. */
+  binary?: boolean | 'auto';
+}
+
+/** `mindlet predict --url`: the same inputs and outputs as a local run, the inference done by a KServe v2 server. */
+export async function predictRemoteCommand(
+  options: RemotePredictOptions,
+  out: (line: string) => void,
+  client: KServeClient = new KServeClient(options.url),
+): Promise<void> {
+  if (options.output !== undefined && options.outputDir !== undefined)
+    throw new MindletError('INVALID_ARGUMENT', 'use --output or --output-dir, not both');
+  const specs = options.inputs.map(parseInputSpec);
+  const metadata = await client.metadata(options.model, options.modelVersion);
+  if (options.output !== undefined && metadata.outputs.length !== 1)
+    throw new MindletError(
+      'INVALID_ARGUMENT',
+      `model ${metadata.name} has ${metadata.outputs.length} outputs (${metadata.outputs.map((o) => o.name).join(', ')}); use --output-dir to write them all`,
+    );
+  const inputs = await assignInputs(metadata.inputs, specs);
+  const result = await client.infer(
+    options.model,
+    inputs.map((tensor, index) => ({ name: metadata.inputs[index]!.name, ...tensor })),
+    {
+      ...(options.modelVersion === undefined ? {} : { version: options.modelVersion }),
+      binary: options.binary ?? 'auto',
+    },
+  );
+  await reportOutputs(result.outputs, options, out);
+}
+
+/** Writes outputs where the options say, then prints JSON, what was written, or a summary per output. */
+async function reportOutputs(
+  outputs: readonly NamedTensor[],
+  options: { output?: string; outputDir?: string; json: boolean },
+  out: (line: string) => void,
+): Promise<void> {
+  const written: Array<{ file: string; tensor: NamedTensor }> = [];
+  if (options.output !== undefined) {
+    const [only] = outputs;
+    if (only) written.push({ file: options.output, tensor: only });
+  } else if (options.outputDir !== undefined) {
+    await createDirectory(options.outputDir);
+    const names = outputFileNames(outputs.map((output) => output.name));
+    for (const [index, tensor] of outputs.entries())
+      written.push({ file: path.join(options.outputDir, names[index]!), tensor });
+  }
+  for (const { file, tensor } of written) await writeOutput(file, tensor);
+
+  if (options.json) {
+    out(JSON.stringify({ outputs: outputs.map(jsonOutput) }));
+  } else if (written.length) {
+    for (const { file, tensor } of written)
+      out(`wrote ${file}  ${tensor.name}  ${tensor.dtype}  ${formatShape(tensor.shape)}`);
+  } else {
+    for (const output of outputs) for (const line of summary(output)) out(line);
   }
 }
 

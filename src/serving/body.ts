@@ -12,6 +12,13 @@ export async function readBodyBytes(request: Request, maxBytes: number): Promise
       throw new ServingError('BAD_REQUEST', `invalid Content-Length ${JSON.stringify(declared.slice(0, 40))}`);
     if (length > maxBytes) throw tooLarge(length, maxBytes);
   }
+  // A declared, in-bounds length lets the adapter hand the body over whole (@hono/node-server reads the socket
+  // directly instead of building a web stream); Node's parser never delivers more than Content-Length.
+  if (declared !== null) {
+    const whole = new Uint8Array(await request.arrayBuffer());
+    if (whole.byteLength > maxBytes) throw tooLarge(whole.byteLength, maxBytes);
+    return whole;
+  }
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

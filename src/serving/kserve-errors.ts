@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono';
 import { ServingError, toServingError } from './errors.js';
+import { jsonResponse } from './response.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -37,7 +38,7 @@ export function errorResponse(c: Context, thrown: unknown): Response {
   const body: ErrorBody = { error: oneLine(error.message), code: error.code, request_id: c.get('requestId') };
   const headers: Record<string, string> = {};
   if (error instanceof MethodNotAllowedError) headers.Allow = error.allow.join(', ');
-  return c.json(body, error.status, headers);
+  return jsonResponse(body, error.status, headers);
 }
 
 /** Request text echoed in messages, cut short so a long path cannot bloat an error body. */

@@ -11,6 +11,7 @@ import { mediaType, parseJsonBody, readBodyBytes } from './body.js';
 import { ServingError, toServingError } from './errors.js';
 import { isJsonNumericDType } from './json-tensor.js';
 import { decodeInstanceValue, tensorToJsonValue } from './mindspore-serving-codec.js';
+import { jsonResponse } from './response.js';
 import { formatShape, shapeMatches } from './signature.js';
 import type { ProtocolOptions, ServedModel } from './types.js';
 
@@ -36,13 +37,11 @@ export function mindsporeServingRoutes(options: ProtocolOptions): Hono {
   app.all('/model/*', async (c) => {
     try {
       const target = parseMindsporeServingPath(new URL(c.req.url).pathname);
-      if (c.req.method !== 'POST') {
-        c.header('Allow', 'POST');
+      if (c.req.method !== 'POST')
         throw new ServingError(
           'METHOD_NOT_ALLOWED',
           `${c.req.method} is not allowed here; MindSpore Serving takes POST`,
         );
-      }
       if (target.method !== MINDSPORE_SERVING_METHOD)
         throw new ServingError(
           'NOT_FOUND',
@@ -59,7 +58,7 @@ export function mindsporeServingRoutes(options: ProtocolOptions): Hono {
       const body = parseJsonBody(bytes);
       const instances = requestInstances(body, options.limits.maxInstances);
       const model = await options.repository.resolve(target.model, target.version);
-      return c.json({ instances: await predictInstances(model, instances, options) });
+      return jsonResponse({ instances: await predictInstances(model, instances, options) });
     } catch (error) {
       return errorResponse(c, error);
     }
@@ -288,5 +287,9 @@ async function runModel(model: ServedModel, inputs: Tensor[], options: ProtocolO
  */
 function errorResponse(c: Context, error: unknown): Response {
   const failure = toServingError(error);
-  return c.json({ error_msg: failure.message, code: failure.code, request_id: c.get('requestId') }, failure.status);
+  return jsonResponse(
+    { error_msg: failure.message, code: failure.code, request_id: c.get('requestId') },
+    failure.status,
+    failure.status === 405 ? { Allow: 'POST' } : {},
+  );
 }
