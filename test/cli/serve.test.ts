@@ -44,13 +44,19 @@ function startServe(): Promise<Printed> {
   });
 }
 
-async function post(target: { body: string; url: string }): Promise<{ status: number; json: any }> {
+interface InferReply {
+  model_name?: string;
+  outputs: Array<{ shape: number[]; datatype: string; data: number[] }>;
+  instances: Array<Record<string, number[]>>;
+}
+
+async function post(target: { body: string; url: string }): Promise<{ status: number; json: InferReply }> {
   const response = await fetch(target.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: readFileSync(target.body),
   });
-  return { status: response.status, json: await response.json() };
+  return { status: response.status, json: (await response.json()) as InferReply };
 }
 
 describe('mindlet serve (bundled example)', () => {
@@ -80,7 +86,7 @@ describe('mindlet serve (bundled example)', () => {
     const kserve = await post(printed.curls[0]!);
     expect(kserve.status).toBe(200);
     expect(kserve.json.model_name).toBe('lenet');
-    const output = kserve.json.outputs[0];
+    const output = kserve.json.outputs[0]!;
     expect(output.shape).toEqual([1, 10]);
     expect(output.datatype).toBe('FP32');
     expect(output.data).toEqual(Array.from(expected!.data as Float32Array));
@@ -88,7 +94,7 @@ describe('mindlet serve (bundled example)', () => {
     const serving = await post(printed.curls[1]!);
     expect(serving.status).toBe(200);
     expect(serving.json.instances).toHaveLength(1);
-    const instance = serving.json.instances[0];
+    const instance = serving.json.instances[0]!;
     const values = Object.values(instance)[0] as number[];
     // One instance is one sample: the batch dimension is not repeated in the answer.
     expect(values).toEqual(output.data);

@@ -22,13 +22,18 @@ async function put(key: string, file: string): Promise<void> {
   await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(fixture(file)) }));
 }
 
+interface InferReply {
+  model_version: string;
+  outputs: Array<{ data: number[] }>;
+}
+
 async function infer(model: string, inputs: Array<{ name: string; shape: number[]; data: number[] }>) {
   const response = await fetch(`${server.url}/v2/models/${model}/infer`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ inputs: inputs.map((input) => ({ ...input, datatype: 'FP32' })) }),
   });
-  return { status: response.status, json: (await response.json()) as any };
+  return { status: response.status, json: (await response.json()) as InferReply };
 }
 
 describe('startModelServer with models in S3', () => {
@@ -72,15 +77,17 @@ describe('startModelServer with models in S3', () => {
     const { status, json } = await infer('relu', [{ name: 'x', shape: [1, 1, 2, 2], data }]);
     expect(status).toBe(200);
     expect(json.model_version).toBe('3');
-    expect(json.outputs[0].data).toEqual(data.map((v) => Math.max(v, 0)));
+    expect(json.outputs[0]!.data).toEqual(data.map((v) => Math.max(v, 0)));
   });
 
   it('reloads a model whose object changed (new ETag) and serves the new one', async () => {
     await put('models/relu/3/model.mindir', 'add_no_encrpty.mindir');
     const reloads = await server.repository.refresh();
     expect(reloads.map((r) => r.name)).toEqual(['relu']);
-    const metadata = (await (await fetch(`${server.url}/v2/models/relu`)).json()) as any;
-    expect(metadata.inputs.map((i: { name: string }) => i.name)).toEqual(['x_', 'y_']);
+    const metadata = (await (await fetch(`${server.url}/v2/models/relu`)).json()) as {
+      inputs: Array<{ name: string }>;
+    };
+    expect(metadata.inputs.map((i) => i.name)).toEqual(['x_', 'y_']);
     const x = [1, 2, 3, 4];
     const y = [10, 20, 30, 40];
     const session = await loadSession(fixture('add_no_encrpty.mindir'));
@@ -94,9 +101,54 @@ describe('startModelServer with models in S3', () => {
       { name: 'y_', shape: [2, 2], data: y },
     ]);
     expect(status).toBe(200);
-    expect(json.outputs[0].data).toEqual(Array.from(expected!.data as Float32Array));
+    expect(json.outputs[0]!.data).toEqual(Array.from(expected!.data as Float32Array));
     // Unchanged objects are left alone.
     expect(await server.repository.refresh()).toEqual([]);
+  });
+
+  it('serves an encrypted model with its key from a key reference, and refuses to serve it without', async () => {
+    await put('models/secret-add/1/model.mindir', 'add_encrpty_key_0123456789ABCDEF.mindir');
+    const uri = `s3://${BUCKET}/models/secret-add/1/model.mindir`;
+    const store = new ModelStore({ s3: s3.client, cacheDir });
+    process.env.MINDLET_TEST_MODEL_KEY = Buffer.from('0123456789ABCDEF').toString('hex');
+    const secret = await startModelServer({
+      sources: [{ uri, keyRef: 'env:MINDLET_TEST_MODEL_KEY' }],
+      port: 0,
+      watchSeconds: 0,
+      store,
+    });
+    try {
+      const response = await fetch(`${secret.url}/model/secret-add:predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          instances: [
+            {
+              x_: [
+                [1, 2],
+                [3, 4],
+              ],
+              y_: [
+                [0.5, 0.5],
+                [0.5, 0.5],
+              ],
+            },
+          ],
+        }),
+      });
+      const json = (await response.json()) as { instances: Array<Record<string, unknown>> };
+      expect(response.status).toBe(200);
+      expect(Object.values(json.instances[0]!)[0]).toEqual([
+        [1.5, 2.5],
+        [3.5, 4.5],
+      ]);
+    } finally {
+      await secret.close();
+      delete process.env.MINDLET_TEST_MODEL_KEY;
+    }
+    await expect(startModelServer({ sources: [{ uri }], port: 0, watchSeconds: 0, store })).rejects.toMatchObject({
+      code: 'DECRYPTION_FAILED',
+    });
   });
 
   it('refuses to start when a model object is missing, naming it', async () => {
