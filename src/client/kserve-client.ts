@@ -13,6 +13,10 @@ import {
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
 } from '../serving/json-tensor.js';
+// The datatype names are the protocol's: one table for server and client (pure functions, no server code).
+import { dtypeOfDatatype, kserveDatatype } from '../serving/kserve-codec.js';
+
+export { dtypeOfDatatype, kserveDatatype };
 
 export interface KServeClientOptions {
   /** The fetch to use (tests, proxies, retries). Default: the global `fetch`. */
@@ -76,38 +80,6 @@ export class KServeError extends MindletError {
 export const AUTO_BINARY_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 60_000;
 const HEADER_LENGTH = 'inference-header-content-length';
-
-/** Protocol datatypes ↔ dtypes. BYTES has no typed array: the client refuses it rather than guess an encoding. */
-const DATATYPE_TO_DTYPE: Readonly<Record<string, DType>> = {
-  BOOL: 'bool',
-  UINT8: 'uint8',
-  UINT16: 'uint16',
-  UINT32: 'uint32',
-  UINT64: 'uint64',
-  INT8: 'int8',
-  INT16: 'int16',
-  INT32: 'int32',
-  INT64: 'int64',
-  FP16: 'float16',
-  BF16: 'bfloat16',
-  FP32: 'float32',
-  FP64: 'float64',
-  BYTES: 'string',
-};
-
-const DTYPE_TO_DATATYPE: Partial<Record<DType, string>> = Object.fromEntries(
-  Object.entries(DATATYPE_TO_DTYPE).map(([datatype, dtype]) => [dtype, datatype]),
-);
-
-/** The protocol datatype of a dtype (`float32` → `FP32`); undefined for dtypes the protocol has no name for. */
-export function kserveDatatype(dtype: DType): string | undefined {
-  return DTYPE_TO_DATATYPE[dtype];
-}
-
-/** The dtype of a protocol datatype (`FP32` → `float32`); undefined for names the protocol does not define. */
-export function dtypeOfDatatype(datatype: string): DType | undefined {
-  return Object.hasOwn(DATATYPE_TO_DTYPE, datatype) ? DATATYPE_TO_DTYPE[datatype] : undefined;
-}
 
 type ArrayOf = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => TensorData;
 

@@ -1,0 +1,2 @@
+/** Clients for mindlet's endpoints (and any Open Inference Protocol server). */
+export * from './kserve-client.js';

@@ -1,0 +1,19 @@
+/** The protocols: one fetch app (KServe v2, MindSpore Serving REST) over a repository of served models. */
+export { createServingApp, type ServingAppOptions, servingLimits } from './app.js';
+export { ServingError, type ServingErrorCode, type ServingStatus, toServingError } from './errors.js';
+export { kserveRoutes } from './kserve.js';
+export { MINDSPORE_SERVING_METHOD, mindsporeServingRoutes } from './mindspore-serving.js';
+export {
+  latestVersion,
+  type ServedModelOptions,
+  StaticModelRepository,
+  servedModelFromSession,
+} from './served-model.js';
+export {
+  type LoadReport,
+  type ModelSource,
+  type RepositoryEvent,
+  StoreModelRepository,
+  type StoreRepositoryOptions,
+} from './store-repository.js';
+export * from './types.js';

@@ -1,0 +1,18 @@
+/** The package's entry points resolve from the built dist/ (as an installed package's would) and export the API. */
+import { describe, expect, it } from 'vitest';
+
+describe('package exports', () => {
+  it.each([
+    ['mindlet', ['loadSession', 'loadModel', 'MindletError']],
+    ['mindlet/store', ['ModelStore', 'parseModelUri', 'publishModel', 'resolveKeyRef', 'parseManifest']],
+    [
+      'mindlet/serving',
+      ['createServingApp', 'StoreModelRepository', 'StaticModelRepository', 'servedModelFromSession'],
+    ],
+    ['mindlet/client', ['KServeClient']],
+    ['mindlet/server', ['startModelServer']],
+  ])('%s exports %j', async (specifier, names) => {
+    const module = (await import(specifier)) as Record<string, unknown>;
+    for (const name of names) expect(typeof module[name], `${specifier}.${name}`).toBe('function');
+  });
+});
