@@ -2,6 +2,7 @@
  * The serving app on Node's HTTP server: `mindlet serve` locally and the container tasks run this. It only wires a
  * repository and the fetch app to a socket; protocols live in src/serving.
  */
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { MindletError } from '../errors.js';
@@ -59,6 +60,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Run
     repository,
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.observer === undefined ? {} : { observer: options.observer }),
+    serverVersion: packageVersion(),
   });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1' });
   const host = options.host ?? '127.0.0.1';
@@ -92,4 +94,27 @@ export async function startModelServer(options: ModelServerOptions): Promise<Run
         });
       }),
   };
+}
+
+let cachedVersion: string | undefined;
+
+/** mindlet's version from its package.json (src/server or dist/src/server); 'unknown' when bundled without it. */
+function packageVersion(): string {
+  if (cachedVersion !== undefined) return cachedVersion;
+  cachedVersion = 'unknown';
+  for (const relative of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'mindlet' && typeof pkg.version === 'string') {
+        cachedVersion = pkg.version;
+        break;
+      }
+    } catch {
+      // Not there (a bundle): try the next place.
+    }
+  }
+  return cachedVersion;
 }

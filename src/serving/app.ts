@@ -2,7 +2,6 @@
  * The serving app: KServe v2 and MindSpore Serving REST routes over one model repository, as a web-standard
  * `fetch(Request) → Response`. Adapters (Lambda, Node, Workers) only translate their events to and from it.
  */
-import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { MindletError } from '../errors.js';
 import { ServingError } from './errors.js';
@@ -29,8 +28,8 @@ export interface ServingAppOptions {
    */
   serverName?: string;
   /**
-   * Server version in `GET /v2`.
-   * @default the mindlet package version
+   * Server version in `GET /v2`; adapters pass mindlet's (the app reads no files, so it runs on any platform).
+   * @default 'unknown'
    */
   serverVersion?: string;
 }
@@ -81,7 +80,7 @@ export function createServingApp(options: ServingAppOptions): Hono {
     '/',
     kserveRoutes(protocol, {
       name: options.serverName ?? 'mindlet',
-      version: options.serverVersion ?? packageVersion(),
+      version: options.serverVersion ?? 'unknown',
     }),
   );
   app.route('/', mindsporeServingRoutes(protocol));
@@ -103,27 +102,4 @@ export function servingLimits(overrides: Partial<ServingLimits> = {}): ServingLi
     limits[key] = value;
   }
   return limits;
-}
-
-let cachedVersion: string | undefined;
-
-/** mindlet's version from its package.json (src/serving or dist/src/serving); 'unknown' when bundled without it. */
-function packageVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  cachedVersion = 'unknown';
-  for (const relative of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'mindlet' && typeof pkg.version === 'string') {
-        cachedVersion = pkg.version;
-        break;
-      }
-    } catch {
-      // Not there (a bundle): try the next place.
-    }
-  }
-  return cachedVersion;
 }

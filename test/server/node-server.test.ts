@@ -72,6 +72,12 @@ describe('startModelServer with models in S3', () => {
     expect(index.map((m) => `${m.name}@${m.version}:${m.state}`).sort()).toEqual(['lenet@1:READY', 'relu@3:READY']);
   });
 
+  it("reports mindlet's package version as the server version", async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const metadata = (await (await fetch(`${server.url}/v2`)).json()) as { name: string; version: string };
+    expect(metadata).toMatchObject({ name: 'mindlet', version: pkg.version });
+  });
+
   it('runs each model as the engine does', async () => {
     const data = [-1.5, 0.25, 3, -0.0];
     const { status, json } = await infer('relu', [{ name: 'x', shape: [1, 1, 2, 2], data }]);
