@@ -4,6 +4,7 @@ import { MindletError } from '../errors.js';
 import { type Manifest, PLACEMENT_TARGETS, type PlacementTarget } from '../store/manifest.js';
 import { publishModel } from '../store/publish.js';
 import { formatBytes } from './format.js';
+import { progressLine } from './progress.js';
 
 export const PUBLISH_USAGE = `usage: mindlet publish <model-file> <s3-uri> [--name N] [--version V] [--placement cpu|gpu|ascend|auto]
                        [--key-ref REF] [--key HEX]
@@ -52,7 +53,7 @@ export async function publishCommand(args: string[], io: PublishIo): Promise<voi
     placement = { target: values.placement as PlacementTarget };
   }
   const key = values.key ?? process.env.MINDLET_MODEL_KEY;
-  const bar = progressBar(io);
+  const bar = progressLine(io.err);
   const result = await publishModel({
     file,
     destination,
@@ -61,40 +62,9 @@ export async function publishCommand(args: string[], io: PublishIo): Promise<voi
     ...(placement ? { placement } : {}),
     ...(values['key-ref'] === undefined ? {} : { keyRef: values['key-ref'] }),
     ...(key ? { key } : {}),
-    onProgress: bar.update,
+    onProgress: (done, total) =>
+      bar.update(total > 0 ? done / total : 1, `uploading ${formatBytes(done)} / ${formatBytes(total)}`),
   }).finally(bar.end);
   io.out(result.modelUri);
   io.out(result.manifestUri);
-}
-
-const BAR_WIDTH = 30;
-
-/** On a terminal one line redrawn in place; elsewhere (logs, CI) a line at 0, 25, 50, 75 and 100%. */
-function progressBar(io: PublishIo): { update(done: number, total: number): void; end(): void } {
-  const tty = process.stderr.isTTY === true;
-  let nextQuarter = 0;
-  let drawn = false;
-  const describe = (done: number, total: number) => {
-    const fraction = total > 0 ? done / total : 1;
-    const filled = Math.round(fraction * BAR_WIDTH);
-    return `uploading [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${Math.floor(fraction * 100)
-      .toString()
-      .padStart(3)}% ${formatBytes(done)} / ${formatBytes(total)}`;
-  };
-  return {
-    update(done, total) {
-      if (tty) {
-        process.stderr.write(`\r${describe(done, total)}`);
-        drawn = true;
-        return;
-      }
-      const quarter = total > 0 ? Math.floor((done / total) * 4) * 25 : 100;
-      if (quarter < nextQuarter) return;
-      io.err(describe(done, total));
-      nextQuarter = quarter + 25;
-    },
-    end() {
-      if (tty && drawn) process.stderr.write('\n');
-    },
-  };
 }

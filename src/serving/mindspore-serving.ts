@@ -6,7 +6,8 @@
  */
 import { type Context, Hono } from 'hono';
 import type { TensorInfo } from '../mindir/types.js';
-import type { Tensor, TensorData } from '../runtime/types.js';
+import { batchDimension, sampleOf, stackSamples } from '../runtime/batching.js';
+import type { Tensor } from '../runtime/types.js';
 import { mediaType, parseJsonBody, readBodyBytes } from './body.js';
 import { ServingError, toServingError } from './errors.js';
 import { isJsonNumericDType } from './json-tensor.js';
@@ -160,19 +161,6 @@ async function predictInstances(
   return results;
 }
 
-/**
- * The model's batch dimension: the first dim every input shares (-1 dynamic, or a fixed N) and every output has
- * too (or leaves dynamic). Undefined when there is none; then each instance is one whole set of model inputs.
- */
-export function batchDimension(model: Pick<ServedModel, 'inputs' | 'outputs'>): number | undefined {
-  const first = model.inputs[0]?.shape[0];
-  if (first === undefined || first === 0) return undefined;
-  if (!model.inputs.every((info) => info.shape.length > 0 && info.shape[0] === first)) return undefined;
-  if (!model.outputs.every((info) => info.shape.length > 0 && (info.shape[0] === first || info.shape[0]! < 0)))
-    return undefined;
-  return first < 0 ? -1 : first;
-}
-
 function decodeInstance(
   model: ServedModel,
   instance: unknown,
@@ -229,26 +217,15 @@ function decodeInstance(
   return { index, tensors, sample: modes[0] ?? false };
 }
 
-/** Samples of one shape → one tensor with a leading batch dimension. */
-function stackSamples(samples: readonly Tensor[]): Tensor {
-  const first = samples[0]!;
-  const per = first.data.length;
-  const data = new (first.data.constructor as new (length: number) => TensorData)(per * samples.length);
-  samples.forEach((sample, row) => {
-    (data as Float32Array).set(sample.data as Float32Array, row * per);
-  });
-  return { dtype: first.dtype, shape: [samples.length, ...first.shape], data };
-}
-
 /** Row `row` of a batched output, without its batch dimension. */
 function sliceSample(tensor: Tensor, info: TensorInfo, row: number, rows: number): Tensor {
-  if (tensor.shape[0] !== rows)
+  const sample = sampleOf(tensor, row, rows);
+  if (!sample)
     throw new ServingError(
       'INTERNAL',
       `output ${info.name}: shape ${formatShape(tensor.shape)} has no batch dimension of ${rows} to split by instance`,
     );
-  const per = tensor.data.length / rows;
-  return { dtype: tensor.dtype, shape: tensor.shape.slice(1), data: tensor.data.subarray(row * per, (row + 1) * per) };
+  return sample;
 }
 
 function outputRecord(
