@@ -57,31 +57,59 @@ export function npyArrayType(dtype: DType): TypedArrayConstructor | undefined {
   return BY_DTYPE.get(dtype)?.array;
 }
 
+/** A `.npy` header: what the data region holds and where it starts. */
+export interface NpyHeader {
+  dtype: DType;
+  /** numpy's dtype string as written, e.g. "<f4". */
+  descr: string;
+  /** Bytes per element. */
+  itemSize: number;
+  littleEndian: boolean;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Where the data starts, counted from the start of the file (magic, version, length field and header). */
+  dataOffset: number;
+}
+
 /**
- * Decodes a `.npy` file. `label` (a path or description) is put in error messages. The returned data is an aligned
- * typed array; it views `bytes` where the data is already aligned, native-endian and row-major, else it is a copy.
+ * Where a `.npy` file's data starts, from its first bytes (12 are always enough): checks the magic, the version and
+ * the 64 KiB header bound, so a streaming reader knows how much to read before `decodeNpyHeader`.
  */
-export function decodeNpy(bytes: Uint8Array, label = '.npy data'): Tensor {
-  const fail = (message: string) => new MindletError('INVALID_FORMAT', message, { file: label });
-  if (bytes.length < MAGIC.length + 2 || MAGIC.some((byte, index) => bytes[index] !== byte))
-    throw fail('not a .npy file (no \\x93NUMPY magic)');
-  const major = bytes[6]!;
-  const minor = bytes[7]!;
+export function npyDataOffset(prefix: Uint8Array, label = '.npy data'): number {
+  if (prefix.length < MAGIC.length + 2 || MAGIC.some((byte, index) => prefix[index] !== byte))
+    throw new MindletError('INVALID_FORMAT', 'not a .npy file (no \\x93NUMPY magic)', { file: label });
+  const major = prefix[6]!;
+  const minor = prefix[7]!;
   if (minor !== 0 || major < 1 || major > 3)
     throw new MindletError('UNSUPPORTED', `.npy format version ${major}.${minor} (1.0, 2.0 and 3.0 are supported)`, {
       file: label,
     });
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
   const lengthSize = major === 1 ? 2 : 4;
-  if (bytes.length < 8 + lengthSize) throw fail('truncated in the header length');
+  if (prefix.length < 8 + lengthSize)
+    throw new MindletError('INVALID_FORMAT', 'truncated in the header length', { file: label });
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (headerLength > MAX_HEADER)
     throw new MindletError('LIMIT_EXCEEDED', `header of ${headerLength} bytes (at most ${MAX_HEADER})`, {
       file: label,
     });
-  const dataStart = 8 + lengthSize + headerLength;
-  if (dataStart > bytes.length) throw fail(`truncated in the header (${headerLength} bytes declared)`);
-  const rawHeader = bytes.subarray(8 + lengthSize, dataStart);
+  return 8 + lengthSize + headerLength;
+}
+
+/** Parses the header of a `.npy` file from its first bytes (at least `npyDataOffset` of them; more are ignored). */
+export function decodeNpyHeader(bytes: Uint8Array, label = '.npy data'): NpyHeader {
+  const dataOffset = npyDataOffset(bytes, label);
+  const major = bytes[6]!;
+  const lengthSize = major === 1 ? 2 : 4;
+  if (dataOffset > bytes.length)
+    throw new MindletError(
+      'INVALID_FORMAT',
+      `truncated in the header (${dataOffset - 8 - lengthSize} bytes declared)`,
+      {
+        file: label,
+      },
+    );
+  const rawHeader = bytes.subarray(8 + lengthSize, dataOffset);
   let text: string;
   try {
     // Versions 1 and 2 are latin1; version 3 allows UTF-8 (for structured field names).
@@ -90,7 +118,48 @@ export function decodeNpy(bytes: Uint8Array, label = '.npy data'): Tensor {
     throw new MindletError('INVALID_FORMAT', 'header is not valid UTF-8', { file: label, cause: error });
   }
   const header = parseHeader(text, label);
-  const kind = header.kind;
+  return {
+    dtype: header.kind.dtype,
+    descr: header.descr,
+    itemSize: header.kind.size,
+    littleEndian: header.littleEndian,
+    fortranOrder: header.fortranOrder,
+    shape: header.shape,
+    dataOffset,
+  };
+}
+
+/**
+ * The header numpy writes (version 1.0, little-endian, C order) for an array of `dtype` and `shape`, up to and
+ * including its final newline: the data follows it, 64-byte aligned.
+ */
+export function encodeNpyHeader(dtype: DType, shape: readonly number[], label = 'tensor'): Uint8Array {
+  const kind = BY_DTYPE.get(dtype);
+  if (!kind) throw new MindletError('UNSUPPORTED', `dtype ${dtype} has no .npy equivalent`, { file: label });
+  checkShape(shape, label);
+  const descr = `${kind.size === 1 ? '|' : '<'}${kind.code}`;
+  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${formatTuple(shape)}, }`;
+  if (shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_DIGITS - String(shape[0]).length));
+  const padding = ALIGN - ((MAGIC.length + 4 + dict.length + 1) % ALIGN);
+  const header = `${dict}${' '.repeat(padding)}\n`;
+  const out = new Uint8Array(MAGIC.length + 4 + header.length);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let index = 0; index < header.length; index++) out[10 + index] = header.charCodeAt(index);
+  return out;
+}
+
+/**
+ * Decodes a `.npy` file. `label` (a path or description) is put in error messages. The returned data is an aligned
+ * typed array; it views `bytes` where the data is already aligned, native-endian and row-major, else it is a copy.
+ */
+export function decodeNpy(bytes: Uint8Array, label = '.npy data'): Tensor {
+  const fail = (message: string) => new MindletError('INVALID_FORMAT', message, { file: label });
+  const header = decodeNpyHeader(bytes, label);
+  const kind = BY_DTYPE.get(header.dtype)!;
+  const dataStart = header.dataOffset;
 
   const count = header.shape.reduce((product, dim) => product * BigInt(dim), 1n);
   const needed = count * BigInt(kind.size);
@@ -134,22 +203,12 @@ export function encodeNpy(tensor: Tensor, label = 'tensor'): Uint8Array {
       { file: label },
     );
 
-  const descr = `${kind.size === 1 ? '|' : '<'}${kind.code}`;
-  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${formatTuple(tensor.shape)}, }`;
-  if (tensor.shape.length > 0) dict += ' '.repeat(Math.max(0, GROWTH_AXIS_DIGITS - String(tensor.shape[0]).length));
-  const padding = ALIGN - ((MAGIC.length + 4 + dict.length + 1) % ALIGN);
-  const header = `${dict}${' '.repeat(padding)}\n`;
-
+  const header = encodeNpyHeader(tensor.dtype, tensor.shape, label);
   const dataBytes = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
-  const out = new Uint8Array(MAGIC.length + 4 + header.length + dataBytes.length);
-  out.set(MAGIC, 0);
-  out[6] = 1;
-  out[7] = 0;
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let index = 0; index < header.length; index++) out[10 + index] = header.charCodeAt(index);
-  const dataStart = 10 + header.length;
-  out.set(dataBytes, dataStart);
-  if (!HOST_LITTLE && kind.size > 1) swapBytes(out.subarray(dataStart), kind.size);
+  const out = new Uint8Array(header.length + dataBytes.length);
+  out.set(header, 0);
+  out.set(dataBytes, header.length);
+  if (!HOST_LITTLE && kind.size > 1) swapBytes(out.subarray(header.length), kind.size);
   return out;
 }
 

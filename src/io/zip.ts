@@ -16,19 +16,19 @@ export interface ZipReadOptions {
   maxTotalBytes?: number;
 }
 
-const EOCD_SIGNATURE = 0x06054b50;
-const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
-const CENTRAL_SIGNATURE = 0x02014b50;
-const LOCAL_SIGNATURE = 0x04034b50;
-const EOCD_SIZE = 22;
-const CENTRAL_SIZE = 46;
-const LOCAL_SIZE = 30;
-const MAX_COMMENT = 0xffff;
+export const EOCD_SIGNATURE = 0x06054b50;
+export const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
+export const CENTRAL_SIGNATURE = 0x02014b50;
+export const LOCAL_SIGNATURE = 0x04034b50;
+export const EOCD_SIZE = 22;
+export const CENTRAL_SIZE = 46;
+export const LOCAL_SIZE = 30;
+export const MAX_COMMENT = 0xffff;
 const DEFAULT_MAX_TOTAL = 2 * 1024 ** 3;
-const METHOD_STORED = 0;
-const METHOD_DEFLATE = 8;
-const FLAG_ENCRYPTED = 0x1;
-const FLAG_UTF8 = 0x800;
+export const METHOD_STORED = 0;
+export const METHOD_DEFLATE = 8;
+export const FLAG_ENCRYPTED = 0x1;
+export const FLAG_UTF8 = 0x800;
 
 /** Reads every member of a zip archive; directories (names ending in '/') are skipped. */
 export function readZip(bytes: Uint8Array, label = 'zip archive', options: ZipReadOptions = {}): ZipEntry[] {
@@ -166,7 +166,11 @@ function writeCommonHeader(view: DataView, at: number, name: Uint8Array, crc: nu
   view.setUint32(at + 18, size, true);
 }
 
-function findEndOfCentralDirectory(view: DataView): number {
+/**
+ * Offset in `view` of the end of central directory record, or -1. `view` must end where the archive ends (a tail
+ * of at most EOCD_SIZE + MAX_COMMENT bytes is enough).
+ */
+export function findEndOfCentralDirectory(view: DataView): number {
   const last = view.byteLength - EOCD_SIZE;
   const first = Math.max(0, last - MAX_COMMENT);
   for (let at = last; at >= first; at--) {
@@ -180,7 +184,8 @@ function findEndOfCentralDirectory(view: DataView): number {
   return -1;
 }
 
-function decodeName(raw: Uint8Array, flags: number): string {
+/** A member name as stored: UTF-8 when the flag says so, else byte for byte. */
+export function decodeName(raw: Uint8Array, flags: number): string {
   // Names without the UTF-8 flag are CP437 by the spec; numpy writes ASCII, so latin1 keeps bytes 1:1 for the rest.
   return flags & FLAG_UTF8 ? new TextDecoder('utf-8').decode(raw) : Buffer.from(raw).toString('latin1');
 }
