@@ -1,4 +1,7 @@
-/** Object storage: model URIs, the S3 client, the download cache, manifests, key references and publishing. */
+/**
+ * Object storage: model URIs, the S3 client, the download cache, manifests, key references, publishing, and streaming
+ * object I/O for batch prediction.
+ */
 export { type KeyRef, parseKeyRef, type ResolveKeyRefOptions, resolveKeyRef } from './key-ref.js';
 export {
   buildManifest,
@@ -19,6 +22,21 @@ export {
   type ObjectVersion,
 } from './model-store.js';
 export { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from './names.js';
+export {
+  headObject,
+  type ListedObject,
+  listObjects,
+  ObjectChangedError,
+  type ObjectHead,
+  type ObjectSinkOptions,
+  type ObjectSource,
+  type ObjectSourceOptions,
+  openObjectSink,
+  openObjectSource,
+  readJsonObject,
+  TransientStoreError,
+  writeJsonObject,
+} from './object-stream.js';
 export { type PublishOptions, type PublishResult, publishModel } from './publish.js';
 export { createS3Client, type S3ClientOptions } from './s3-client.js';
 export { type ModelLocation, parseModelUri, parseS3Prefix, type S3Prefix, siblingLocation } from './uri.js';

@@ -466,7 +466,7 @@ function admit(shared: SharedFetch, uri: string, size: number): void {
 }
 
 /** Size and mtime (ns) in hex, as web servers make weak ETags for files. */
-function localEtag(info: Stats): string {
+export function localEtag(info: Stats): string {
   return `"${info.size.toString(16)}-${Math.trunc(info.mtimeMs * 1000).toString(16)}"`;
 }
 
