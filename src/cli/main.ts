@@ -1,6 +1,7 @@
 /** The `mindlet` command line: parses arguments, runs one command, turns errors into one line and exit code 1. */
 import { parseArgs } from 'node:util';
 import { isMindletError } from '../errors.js';
+import { BATCH_USAGE } from './batch.js';
 import { inspectCommand } from './inspect.js';
 import { predictCommand, predictRemoteCommand } from './predict.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
@@ -31,6 +32,7 @@ commands:
 ${SERVE_USAGE}
   publish <model-file> <s3-uri> [options]
                                         upload a model and its mindlet.json manifest (see publish --help)
+${BATCH_USAGE}
   help                                  this text`;
 
 export interface CliIo {
@@ -133,6 +135,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
           process.on('SIGTERM', stop);
         });
         return 0;
+      }
+      case 'batch': {
+        const { batchCommand } = await import('./batch.js');
+        return await batchCommand(rest, io);
       }
       case 'publish': {
         const { publishCommand } = await import('./publish.js');

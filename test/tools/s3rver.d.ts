@@ -6,6 +6,8 @@ declare module 's3rver' {
     silent?: boolean;
     directory: string;
     resetOnClose?: boolean;
+    /** Buckets created at start. */
+    configureBuckets?: Array<{ name: string; configs?: string[] }>;
   }
   export default class S3rver {
     constructor(options: S3rverOptions);

@@ -1,0 +1,15 @@
+/** Event-driven batch prediction: `mindlet/batch`. */
+export { codecForKey } from './formats/index.js';
+export { MAX_MICRO_BATCH, type MicroBatchPlan, planMicroBatch } from './micro-batch.js';
+export {
+  BatchPipeline,
+  type BatchPipelineOptions,
+  ERRORS_KEPT,
+  isPermanentBatchError,
+  type ObjectProgress,
+  type ProcessOptions,
+} from './pipeline.js';
+export { BATCH_MARKER, type BatchPrefix, parseBatchPrefix, STATUS_SUFFIX } from './prefixes.js';
+export { type BatchProgress, type ObjectResult, type RunBatchOptions, type RunBatchSummary, runBatch } from './run.js';
+export { type BatchListing, type ListedObject, type ListedState, listBatchStatus } from './status.js';
+export * from './types.js';
