@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const FUNCTIONS = ['http'];
+const FUNCTIONS = ['http', 'batch'];
 
 // ESM output has no `require`, `__filename` or `__dirname`; CommonJS dependencies bundled into it expect them.
 const BANNER = [

@@ -1,0 +1,366 @@
+/**
+ * The batch Lambda function: S3 "object created" events, through SQS (S3 notifications, EventBridge events or SNS
+ * envelopes in the messages) or straight from an EventBridge rule, become predictions under the output prefix. The
+ * model and its pipeline open once per execution environment, at module init. Each SQS message succeeds or fails on
+ * its own (`batchItemFailures`); an object that fails permanently, or too many times, is dead-lettered with its
+ * reason. Configuration comes from the environment (README.md).
+ */
+import os from 'node:os';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type DeadLetterSink, SqsDeadLetterQueue } from '../src/batch/dead-letter.js';
+import { isEventBridgeEvent, jobsFromEventBridgeEvent, jobsFromSqsRecord } from '../src/batch/events.js';
+import { BatchPipeline, type BatchPipelineOptions, isPermanentBatchError } from '../src/batch/pipeline.js';
+import type { JobOutcome, ObjectJob } from '../src/batch/types.js';
+
+// POWERTOOLS_SERVICE_NAME, when set, names the service in logs, metrics and traces.
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'mindlet-batch';
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({ namespace: 'mindlet', serviceName });
+const tracer = new Tracer({ serviceName });
+
+interface Config {
+  pipeline: BatchPipelineOptions;
+  maxAttempts: number;
+  deadLetterQueueUrl?: string;
+}
+
+function required(env: NodeJS.ProcessEnv, key: string, what: string): string {
+  const value = env[key]?.trim();
+  if (!value) throw new Error(`${key} is not set: give ${what}`);
+  return value;
+}
+
+function optional(env: NodeJS.ProcessEnv, key: string): string | undefined {
+  return env[key]?.trim() || undefined;
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, key: string): number | undefined {
+  const raw = optional(env, key);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!(Number.isSafeInteger(value) && value > 0)) throw new Error(`${key} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+function s3Prefix(env: NodeJS.ProcessEnv, key: string, what: string): string {
+  const value = required(env, key, `${what} (s3://bucket/prefix/)`);
+  if (!/^s3:\/\//i.test(value)) throw new Error(`${key} must be an s3://bucket/prefix/ URI, got ${value}`);
+  return value;
+}
+
+function readConfig(env: NodeJS.ProcessEnv): Config {
+  const modelUri = required(env, 'MODEL_URI', 'the model to predict with (s3://bucket/key)');
+  const modelName = optional(env, 'MODEL_NAME');
+  const modelVersion = optional(env, 'MODEL_VERSION');
+  const keyRef = optional(env, 'MODEL_KEY_REF');
+  const batchSize = positiveInteger(env, 'BATCH_SIZE');
+  const deadLetterQueueUrl = optional(env, 'DEAD_LETTER_QUEUE_URL');
+  return {
+    pipeline: {
+      modelUri,
+      ...(modelName === undefined ? {} : { modelName }),
+      ...(modelVersion === undefined ? {} : { modelVersion }),
+      ...(keyRef === undefined ? {} : { keyRef }),
+      inputPrefix: s3Prefix(env, 'INPUT_PREFIX', 'where input objects arrive'),
+      outputPrefix: s3Prefix(env, 'OUTPUT_PREFIX', 'where predictions go'),
+      threads: positiveInteger(env, 'ENGINE_THREADS') ?? os.availableParallelism(),
+      ...(batchSize === undefined ? {} : { batchSize }),
+    },
+    maxAttempts: positiveInteger(env, 'MAX_ATTEMPTS') ?? 3,
+    ...(deadLetterQueueUrl === undefined ? {} : { deadLetterQueueUrl }),
+  };
+}
+
+interface Served {
+  config: Config;
+  deadLetters: DeadLetterSink | undefined;
+}
+
+/** Built once per execution environment; a bad configuration is kept as the error every invoke fails with. */
+function setUp(): Served | Error {
+  try {
+    const config = readConfig(process.env);
+    const deadLetters = config.deadLetterQueueUrl ? new SqsDeadLetterQueue(config.deadLetterQueueUrl) : undefined;
+    return { config, deadLetters };
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+const served = setUp();
+if (served instanceof Error) logger.error('function is misconfigured', { error: served });
+
+let pipeline: BatchPipeline | undefined;
+/** Milliseconds the last successful open took, published with the next invoke's metrics. */
+let unreportedLoadMs: number | undefined;
+let opening: Promise<BatchPipeline> | undefined;
+
+function startOpen(config: Config): Promise<BatchPipeline> {
+  const started = performance.now();
+  const open = BatchPipeline.open(config.pipeline).then(
+    (opened) => {
+      pipeline = opened;
+      unreportedLoadMs = performance.now() - started;
+      logger.info('model loaded', {
+        ...opened.model,
+        ms: Math.round(unreportedLoadMs),
+        inputPrefix: config.pipeline.inputPrefix,
+        outputPrefix: config.pipeline.outputPrefix,
+      });
+      return opened;
+    },
+    (error: unknown) => {
+      // Forgetting the promise makes the next invoke try again.
+      opening = undefined;
+      logger.error('model load failed', { uri: config.pipeline.modelUri, error: error as Error });
+      throw error;
+    },
+  );
+  open.catch(() => undefined);
+  return open;
+}
+
+// Opened during module init (top-level await): the init phase and provisioned concurrency pay for the download and
+// planning, not the first batch. A failed open is logged and tried again by the next invoke, so init never fails.
+if (!(served instanceof Error)) {
+  opening = startOpen(served.config);
+  await opening.catch(() => undefined);
+}
+
+async function openPipeline(config: Config): Promise<BatchPipeline> {
+  if (pipeline) return pipeline;
+  opening ??= startOpen(config);
+  return opening;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function recordOutcome(job: ObjectJob, outcome: JobOutcome): void {
+  if (outcome.kind === 'skipped') {
+    metrics.addMetric('ObjectsSkipped', MetricUnit.Count, 1);
+    logger.info('object skipped', { input: job.input, reason: outcome.reason, status: outcome.statusUri });
+    return;
+  }
+  const { status } = outcome;
+  if (outcome.kind === 'handed-off') {
+    metrics.addMetric('ObjectsHandedOff', MetricUnit.Count, 1);
+    logger.info('object handed off', { input: job.input, handoff: status.handoff, reason: status.reason });
+    return;
+  }
+  metrics.addMetric('ObjectsDone', MetricUnit.Count, 1);
+  metrics.addMetric('RecordsOk', MetricUnit.Count, status.records.ok);
+  metrics.addMetric('RecordsFailed', MetricUnit.Count, status.records.failed);
+  metrics.addMetric('ReadMs', MetricUnit.Milliseconds, status.timings.readMs);
+  metrics.addMetric('InferenceMs', MetricUnit.Milliseconds, status.timings.inferenceMs);
+  metrics.addMetric('WriteMs', MetricUnit.Milliseconds, status.timings.writeMs);
+  logger.info('object done', {
+    input: job.input,
+    output: status.output?.uri,
+    records: status.records,
+    batchSize: status.batchSize,
+    timings: status.timings,
+    trigger: job.trigger,
+  });
+}
+
+interface Delivery {
+  /** Deliveries so far (SQS ApproximateReceiveCount); undefined for a direct invocation (Lambda retries it). */
+  attempts: number | undefined;
+  messageId?: string;
+  body?: string;
+}
+
+/** What became of one job: handled (done, skipped or dead-lettered) or to be retried. */
+type JobResult = 'handled' | 'retry';
+
+async function runJob(
+  active: BatchPipeline,
+  config: Config,
+  deadLetters: DeadLetterSink | undefined,
+  job: ObjectJob,
+  delivery: Delivery,
+): Promise<JobResult> {
+  const parent = tracer.getSegment();
+  const subsegment = parent?.addNewSubsegment('### object');
+  if (subsegment) tracer.setSegment(subsegment);
+  try {
+    tracer.putMetadata('job', job);
+    const outcome = await active.process(job, delivery.attempts === undefined ? {} : { attempts: delivery.attempts });
+    recordOutcome(job, outcome);
+    return 'handled';
+  } catch (error) {
+    tracer.addErrorAsMetadata(error as Error);
+    const reason = reasonOf(error);
+    const attempts = delivery.attempts;
+    const permanent = isPermanentBatchError(error);
+    const exhausted = attempts !== undefined && attempts >= config.maxAttempts;
+    if (!permanent && !exhausted) {
+      metrics.addMetric('ObjectsFailed', MetricUnit.Count, 1);
+      logger.warn('object failed, will retry', { input: job.input, reason, attempts, trigger: job.trigger });
+      await recordFailure(active, job, error, 'failed', attempts);
+      return 'retry';
+    }
+    metrics.addMetric('ObjectsDeadLettered', MetricUnit.Count, 1);
+    logger.error('object dead-lettered', {
+      input: job.input,
+      reason,
+      attempts,
+      permanent,
+      trigger: job.trigger,
+      deadLetterQueue: config.deadLetterQueueUrl,
+    });
+    await recordFailure(active, job, error, 'dead-lettered', attempts);
+    // Without a queue of our own, failing the message hands it to the source queue's redrive policy.
+    if (!deadLetters) return 'retry';
+    // A letter that cannot be sent fails the message, so it comes back and is dead-lettered again.
+    await deadLetters.send({
+      job,
+      reason,
+      attempts: attempts ?? 1,
+      ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
+      ...(delivery.body === undefined ? {} : { originalBody: delivery.body }),
+      failedAt: new Date().toISOString(),
+    });
+    return 'handled';
+  } finally {
+    subsegment?.close();
+    if (parent) tracer.setSegment(parent);
+  }
+}
+
+/** The status file is where users look; failing to write it must not change what happens to the message. */
+async function recordFailure(
+  active: BatchPipeline,
+  job: ObjectJob,
+  error: unknown,
+  state: 'failed' | 'dead-lettered',
+  attempts: number | undefined,
+): Promise<void> {
+  try {
+    const status = await active.recordFailure(job, error, { state, ...(attempts === undefined ? {} : { attempts }) });
+    if (!status) logger.warn('no status file written for failed object', { input: job.input, state });
+  } catch (statusError) {
+    logger.warn('status file for failed object not written', { input: job.input, state, error: statusError as Error });
+  }
+}
+
+/** A message or event that names no object (not JSON, not an S3 event): dead-letter it whole, without a status. */
+async function handlePoison(
+  deadLetters: DeadLetterSink | undefined,
+  error: unknown,
+  delivery: Delivery,
+): Promise<JobResult> {
+  metrics.addMetric('MessagesDeadLettered', MetricUnit.Count, 1);
+  logger.error('message dead-lettered', { messageId: delivery.messageId, reason: reasonOf(error) });
+  if (!deadLetters) return 'retry';
+  await deadLetters.send({
+    reason: reasonOf(error),
+    attempts: delivery.attempts ?? 1,
+    ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
+    ...(delivery.body === undefined ? {} : { originalBody: delivery.body }),
+    failedAt: new Date().toISOString(),
+  });
+  return 'handled';
+}
+
+/** Every job of one message or event; the message fails (retries) when any of its jobs must be retried. */
+async function runJobs(
+  active: BatchPipeline,
+  setup: Served,
+  parse: () => ObjectJob[],
+  delivery: Delivery,
+): Promise<void> {
+  let jobs: ObjectJob[];
+  try {
+    jobs = parse();
+  } catch (error) {
+    if ((await handlePoison(setup.deadLetters, error, delivery)) === 'retry')
+      throw new Error(`poison message ${delivery.messageId ?? ''}: ${reasonOf(error)}`);
+    return;
+  }
+  if (jobs.length === 0) logger.info('message names no new object', { messageId: delivery.messageId });
+  const retry: string[] = [];
+  // One object after another: each uses every engine thread, and a second would only double the memory.
+  for (const job of jobs)
+    if ((await runJob(active, setup.config, setup.deadLetters, job, delivery)) === 'retry') retry.push(job.input);
+  if (retry.length > 0) throw new Error(`objects to retry: ${retry.join(', ')}`);
+}
+
+function receiveCount(record: SQSRecord): number {
+  const count = Number(record.attributes?.ApproximateReceiveCount);
+  return Number.isSafeInteger(count) && count > 0 ? count : 1;
+}
+
+const processor = new BatchProcessor(EventType.SQS);
+
+async function handleSqs(active: BatchPipeline, setup: Served, event: SQSEvent, context: Context) {
+  const response = await processPartialResponse(
+    event,
+    (record: SQSRecord) =>
+      runJobs(active, setup, () => jobsFromSqsRecord(record), {
+        attempts: receiveCount(record),
+        messageId: record.messageId,
+        body: record.body,
+      }),
+    processor,
+    // Sequential, for the same reason as the jobs of one message; and a batch where every message failed still
+    // answers with its failures rather than throwing (each message is retried on its own either way).
+    { context, processInParallel: false, throwOnFullBatchFailure: false },
+  );
+  logger.info('batch finished', {
+    messages: event.Records.length,
+    failed: response.batchItemFailures.length,
+  });
+  return response;
+}
+
+function isSqsEvent(event: unknown): event is SQSEvent {
+  const records = (event as { Records?: unknown })?.Records;
+  return (
+    Array.isArray(records) &&
+    records.length > 0 &&
+    records.every((record) => (record as { eventSource?: unknown })?.eventSource === 'aws:sqs')
+  );
+}
+
+export async function handler(event: unknown, context: Context): Promise<SQSBatchResponse | undefined> {
+  logger.addContext(context);
+  metrics.captureColdStartMetric();
+  const segment = tracer.getSegment();
+  const subsegment = segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
+  if (subsegment) tracer.setSegment(subsegment);
+  tracer.annotateColdStart();
+  tracer.addServiceNameAnnotation();
+  try {
+    if (served instanceof Error) throw new Error(`function is misconfigured: ${served.message}`);
+    const active = await openPipeline(served.config);
+    if (unreportedLoadMs !== undefined) {
+      metrics.addMetric('LoadMs', MetricUnit.Milliseconds, unreportedLoadMs);
+      unreportedLoadMs = undefined;
+    }
+    if (isSqsEvent(event)) return await handleSqs(active, served, event, context);
+    if (isEventBridgeEvent(event)) {
+      // Failing the invoke hands the event to Lambda's asynchronous retries and on-failure destination.
+      await runJobs(active, served, () => jobsFromEventBridgeEvent(event), {
+        attempts: undefined,
+        body: JSON.stringify(event),
+      });
+      return undefined;
+    }
+    throw new Error('unsupported event: expected an SQS batch or an EventBridge event');
+  } catch (error) {
+    tracer.addErrorAsMetadata(error as Error);
+    logger.error('invoke failed', { error: error as Error });
+    throw error;
+  } finally {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    subsegment?.close();
+    if (segment) tracer.setSegment(segment);
+  }
+}
