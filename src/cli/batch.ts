@@ -30,7 +30,7 @@ export async function batchCommand(args: string[], io: BatchIo): Promise<number>
   if (sub === 'status') return batchStatus(rest, io);
   if (sub === undefined || sub === '--help' || sub === 'help') {
     io.out(`usage:\n${BATCH_USAGE}`);
-    return sub === undefined ? 2 : 0;
+    return sub === undefined ? 1 : 0;
   }
   throw new MindletError(
     'INVALID_ARGUMENT',

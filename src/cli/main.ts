@@ -155,8 +155,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return usageError(io, `unknown command "${command}"`);
     }
   } catch (error) {
-    if (isMindletError(error)) {
-      io.err(`mindlet: ${error.message}`);
+    // User errors, and store faults that outlasted their retries (S3 unreachable, throttled): one line, no stack.
+    if (isMindletError(error) || ['TransientStoreError', 'ObjectChangedError'].includes((error as Error)?.name)) {
+      io.err(`mindlet: ${(error as Error).message}`);
       return 1;
     }
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))

@@ -16,6 +16,8 @@ export function progressLine(err: (line: string) => void, tty = process.stderr.i
   let nextQuarter = 0;
   let drawn = false;
   let lastDraw = 0;
+  /** The latest line not printed yet (non-terminal), printed by `end` so the log shows where the work ended. */
+  let unprinted: string | undefined;
   const describe = (fraction: number, text: string) => {
     const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
     const filled = Math.round(clamped * BAR_WIDTH);
@@ -36,12 +38,18 @@ export function progressLine(err: (line: string) => void, tty = process.stderr.i
         return;
       }
       const quarter = Math.floor(clamped * 4) * 25;
-      if (quarter < nextQuarter) return;
+      if (quarter < nextQuarter) {
+        unprinted = line;
+        return;
+      }
       err(line);
+      unprinted = undefined;
       nextQuarter = quarter + 25;
     },
     end() {
       if (tty && drawn) process.stderr.write('\n');
+      if (!tty && unprinted !== undefined) err(unprinted);
+      unprinted = undefined;
     },
   };
 }

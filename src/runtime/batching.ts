@@ -22,11 +22,28 @@ export function batchDimension(model: {
   return first < 0 ? -1 : first;
 }
 
-/** Samples of one shape and dtype → one tensor with a leading batch dimension (a copy). */
+/**
+ * Samples of one shape and dtype → one tensor with a leading batch dimension: a view when the samples already lie
+ * side by side in one buffer (rows cut from one slab), else a copy.
+ */
 export function stackSamples(samples: readonly Tensor[]): Tensor {
   const first = samples[0];
   if (!first) throw new RangeError('stackSamples needs at least one sample');
   const per = first.data.length;
+  const adjacent = samples.every(
+    (sample, row) =>
+      sample.data.buffer === first.data.buffer &&
+      sample.data.length === per &&
+      sample.data.byteOffset === first.data.byteOffset + row * first.data.byteLength,
+  );
+  if (adjacent) {
+    const Typed = first.data.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => TensorData;
+    return {
+      dtype: first.dtype,
+      shape: [samples.length, ...first.shape],
+      data: new Typed(first.data.buffer, first.data.byteOffset, per * samples.length),
+    };
+  }
   const data = new (first.data.constructor as new (length: number) => TensorData)(per * samples.length);
   samples.forEach((sample, row) => {
     if (sample.data.length !== per)

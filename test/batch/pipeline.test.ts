@@ -264,3 +264,104 @@ describe('micro-batching (reference LeNet-5, dynamic batch)', () => {
     }
   });
 });
+
+describe('heavy work handed to a container task', () => {
+  function recordingRunner() {
+    const submitted: Array<{ input: string; reason: string; outputUri: string }> = [];
+    return {
+      submitted,
+      runner: {
+        name: 'test-runner',
+        async submit(job: { input: string }, context: { reason: string; outputUri: string }) {
+          submitted.push({ input: job.input, reason: context.reason, outputUri: context.outputUri });
+          return { taskId: `task-${submitted.length}` };
+        },
+      },
+    };
+  }
+
+  it('hands off objects over the size bound and records the task; a re-delivery does not submit again', async () => {
+    const input = path.join(dir, 'heavy-in');
+    const output = path.join(dir, 'heavy-out');
+    mkdirSync(input, { recursive: true });
+    const small = encodeNpy({ dtype: 'float32', shape: [1, 1, 32, 32], data: digits(1, 3)[0]! });
+    const big = encodeNpy({ dtype: 'float32', shape: [8, 1, 32, 32], data: new Float32Array(8 * 1024) });
+    writeFileSync(path.join(input, 'small.npy'), small);
+    writeFileSync(path.join(input, 'big.npy'), big);
+    const { runner, submitted } = recordingRunner();
+    const pipeline = await BatchPipeline.open({
+      modelUri: EXAMPLE,
+      inputPrefix: input,
+      outputPrefix: output,
+      threads: 1,
+      heavy: { runner, maxObjectBytes: small.byteLength },
+    });
+    try {
+      expect(pipeline.handsOffEveryJob).toBe(false);
+      expect((await pipeline.process({ input: path.join(input, 'small.npy') })).kind).toBe('done');
+      const outcome = await pipeline.process({ input: path.join(input, 'big.npy') });
+      expect(outcome.kind).toBe('handed-off');
+      expect(submitted).toEqual([
+        {
+          input: path.join(input, 'big.npy'),
+          reason: expect.stringMatching(/over the function's limit/),
+          outputUri: path.join(output, 'big.npy'),
+        },
+      ]);
+      expect(status(path.join(output, 'big.npy.status.json'))).toMatchObject({
+        state: 'handed-off',
+        handoff: { runner: 'test-runner', taskId: 'task-1' },
+      });
+      expect(await pipeline.process({ input: path.join(input, 'big.npy') })).toMatchObject({ kind: 'skipped' });
+      expect(submitted).toHaveLength(1);
+      expect(() => statSync(path.join(output, 'big.npy'))).toThrow();
+    } finally {
+      await pipeline.close();
+    }
+    expect((await listBatchStatus(output)).counts).toMatchObject({ done: 1, 'handed-off': 1 });
+  });
+
+  it('does not load a model its manifest places on a GPU task: every job goes to the runner', async () => {
+    const modelDir = path.join(dir, 'gpu-model');
+    mkdirSync(modelDir, { recursive: true });
+    writeFileSync(path.join(modelDir, 'model.mindir'), readFileSync(EXAMPLE));
+    const manifest = JSON.parse(readFileSync(path.join(path.dirname(EXAMPLE), 'mindlet.json'), 'utf8'));
+    manifest.placement = { target: 'gpu' };
+    writeFileSync(path.join(modelDir, 'mindlet.json'), JSON.stringify(manifest));
+    const input = path.join(dir, 'gpu-in');
+    mkdirSync(input, { recursive: true });
+    writeFileSync(
+      path.join(input, 'one.npy'),
+      encodeNpy({ dtype: 'float32', shape: [1, 1, 32, 32], data: new Float32Array(1024) }),
+    );
+    const { runner, submitted } = recordingRunner();
+    const pipeline = await BatchPipeline.open({
+      modelUri: path.join(modelDir, 'model.mindir'),
+      inputPrefix: input,
+      outputPrefix: path.join(dir, 'gpu-out'),
+      heavy: { runner },
+    });
+    try {
+      expect(pipeline.handsOffEveryJob).toBe(true);
+      expect(pipeline.model.name).toBe('lenet');
+      const outcome = await pipeline.process({ input: path.join(input, 'one.npy') });
+      expect(outcome.kind).toBe('handed-off');
+      expect(submitted[0]!.reason).toMatch(/placed on a container task/);
+    } finally {
+      await pipeline.close();
+    }
+    // Without a runner the same model is loaded and predicted here.
+    const local = await BatchPipeline.open({
+      modelUri: path.join(modelDir, 'model.mindir'),
+      inputPrefix: input,
+      outputPrefix: path.join(dir, 'gpu-out-local'),
+      threads: 1,
+    });
+    try {
+      expect(local.handsOffEveryJob).toBe(false);
+      expect((await local.process({ input: path.join(input, 'one.npy') })).kind).toBe('done');
+    } finally {
+      await local.close();
+    }
+  });
+});

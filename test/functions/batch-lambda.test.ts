@@ -6,11 +6,12 @@
  * visible again, so receive counts, redelivery and dead-lettering happen as they would on AWS. The fault proxy in
  * front of s3rver answers 503 SlowDown for one input folder, to make a transient failure.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
@@ -406,6 +407,26 @@ describe('the batch function in one warm environment, with a dead-letter queue',
     expect(metrics.get('RecordsFailed')).toBe(1);
     for (const name of ['InferenceMs', 'ReadMs', 'WriteMs', 'LoadMs', 'ColdStart'])
       expect(metrics.has(name)).toBe(true);
+  });
+
+  it('writes the same output bytes as `mindlet batch run` on the same inputs', async () => {
+    // The CLI in its own process (the package's bin, as a user runs it) against the same S3, into another prefix;
+    // asynchronously, since the S3 stand-in serves from this process's event loop.
+    const cli = await promisify(execFile)(
+      process.execPath,
+      [path.join(root, 'bin/mindlet.js'), 'batch', 'run', MODEL_URI, `s3://${DATA}/in/`, `s3://${DATA}/cli-out/`],
+      {
+        cwd: work,
+        encoding: 'utf8',
+        env: { ...process.env, ...s3.env, MINDLET_CACHE_DIR: path.join(work, 'cache-cli') },
+      },
+    );
+    expect(cli.stdout).toMatch(/3 objects, 11 records \(1 failed\)/);
+    for (const key of ['day 1/mixed.jsonl', 'day 1/five.npy', 'pair.npz']) {
+      const fromFunction = Buffer.from((await getBytes(`out/${key}`)).bytes);
+      const fromCli = Buffer.from((await getBytes(`cli-out/${key}`)).bytes);
+      expect(fromCli.equals(fromFunction), key).toBe(true);
+    }
   });
 
   it('skips a re-delivered message for the same version and rewrites nothing', async () => {
