@@ -4,13 +4,25 @@ import { describe, expect, it } from 'vitest';
 describe('package exports', () => {
   it.each([
     ['mindlet', ['loadSession', 'loadModel', 'MindletError']],
-    ['mindlet/store', ['ModelStore', 'parseModelUri', 'publishModel', 'resolveKeyRef', 'parseManifest']],
+    [
+      'mindlet/store',
+      [
+        'ModelStore',
+        'parseModelUri',
+        'publishModel',
+        'resolveKeyRef',
+        'parseManifest',
+        'openObjectSource',
+        'openObjectSink',
+      ],
+    ],
     [
       'mindlet/serving',
       ['createServingApp', 'StoreModelRepository', 'StaticModelRepository', 'servedModelFromSession'],
     ],
     ['mindlet/client', ['KServeClient']],
     ['mindlet/server', ['startModelServer']],
+    ['mindlet/batch', ['BatchPipeline', 'runBatch', 'listBatchStatus', 'codecForKey', 'isPermanentBatchError']],
   ])('%s exports %j', async (specifier, names) => {
     const module = (await import(specifier)) as Record<string, unknown>;
     for (const name of names) expect(typeof module[name], `${specifier}.${name}`).toBe('function');
