@@ -1,10 +1,11 @@
 // Lays out the native runtime Lambda layer from the built addon. A layer unpacks to /opt and Lambda's NODE_PATH
 // includes /opt/nodejs/node_modules, so the addon ships as the package @mindlet/native-runtime there:
 //   dist/layer/native-runtime/nodejs/node_modules/@mindlet/native-runtime/{package.json, mindlet_native.node}
-// and the same tree zipped as dist/layer/native-runtime.zip (members stored, via the package's own zip writer).
+// and the same tree zipped as layers/native-runtime/dist/layer-<arch>.zip (x86_64 or arm64, Lambda's names;
+// members stored, via the package's own zip writer), the artifact a LayerVersion is made from.
 // The addon links libstdc++ statically; it needs only glibc (<= 2.34), libm and libgcc_s, which Lambda's
 // Node.js runtime (Amazon Linux 2023) has, so the layer carries no lib/ of shared libraries.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -30,7 +31,15 @@ function packageJson() {
   };
 }
 
-export async function buildLayer({ outDir = path.join(root, 'dist/layer'), zip = true } = {}) {
+/** Lambda's name for the architecture the addon was built for. */
+export const LAYER_ARCH = process.arch === 'arm64' ? 'arm64' : 'x86_64';
+export const LAYER_ZIP = path.join(root, `layers/native-runtime/dist/layer-${LAYER_ARCH}.zip`);
+
+export async function buildLayer({
+  outDir = path.join(root, 'dist/layer'),
+  zip = true,
+  zipFile: zipTarget = LAYER_ZIP,
+} = {}) {
   if (!existsSync(ADDON)) throw new Error(`${ADDON} is missing; build it first with \`npm run build:native\``);
   const layerDir = path.join(outDir, 'native-runtime');
   rmSync(layerDir, { recursive: true, force: true });
@@ -49,7 +58,8 @@ export async function buildLayer({ outDir = path.join(root, 'dist/layer'), zip =
       { name: `${PACKAGE_DIR}/package.json`, data: new TextEncoder().encode(manifest) },
       { name: `${PACKAGE_DIR}/${ADDON_FILE}`, data: readFileSync(ADDON) },
     ];
-    zipFile = path.join(outDir, 'native-runtime.zip');
+    zipFile = zipTarget;
+    mkdirSync(path.dirname(zipFile), { recursive: true });
     writeFileSync(zipFile, writeZip(entries, zipFile));
   }
   return { layerDir, nodeModules: path.join(layerDir, 'nodejs/node_modules'), zipFile };
@@ -58,8 +68,14 @@ export async function buildLayer({ outDir = path.join(root, 'dist/layer'), zip =
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const at = process.argv.indexOf('--out');
   const outDir = at > 0 ? path.resolve(process.argv[at + 1] ?? '') : undefined;
-  const result = await buildLayer({ zip: !process.argv.includes('--no-zip'), ...(outDir ? { outDir } : {}) });
+  const zipAt = process.argv.indexOf('--zip');
+  const zipFile = zipAt > 0 ? path.resolve(process.argv[zipAt + 1] ?? '') : undefined;
+  const result = await buildLayer({
+    zip: !process.argv.includes('--no-zip'),
+    ...(outDir ? { outDir } : {}),
+    ...(zipFile ? { zipFile } : {}),
+  });
   console.log(
-    `layer: ${path.relative(root, result.layerDir)}${result.zipFile ? `, ${path.relative(root, result.zipFile)}` : ''}`,
+    `layer: ${path.relative(root, result.layerDir)}${result.zipFile ? `, ${path.relative(root, result.zipFile)} (${(statSync(result.zipFile).size / 2 ** 20).toFixed(2)} MiB)` : ''}`,
   );
 }

@@ -235,7 +235,7 @@ async function deliver(lambda: LambdaRunner): Promise<Delivery> {
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'mindlet-batch-function-'));
-  execFileSync(process.execPath, [path.join(root, 'scripts/build-layer.mjs'), '--out', path.join(work, 'layer')], {
+  execFileSync(process.execPath, [path.join(root, 'scripts/build-layer.mjs'), '--out', path.join(work, 'layer'), '--no-zip'], {
     cwd: root,
     stdio: 'pipe',
   });
