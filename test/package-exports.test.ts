@@ -22,6 +22,7 @@ describe('package exports', () => {
     ],
     ['mindlet/client', ['KServeClient']],
     ['mindlet/server', ['startModelServer']],
+    ['mindlet/infra', ['ModelRegistry', 'NativeRuntimeLayer', 'ModelEndpoint', 'BatchPrediction', 'modelMemoryMb']],
     ['mindlet/batch', ['BatchPipeline', 'runBatch', 'listBatchStatus', 'codecForKey', 'isPermanentBatchError']],
   ])('%s exports %j', async (specifier, names) => {
     const module = (await import(specifier)) as Record<string, unknown>;

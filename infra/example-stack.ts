@@ -1,0 +1,130 @@
+/**
+ * The example deployment: a model registry holding the bundled LeNet example, an HTTP endpoint for it and a batch
+ * pipeline on a data bucket, secure by default and checked by cdk-nag's AwsSolutions pack. Every suppression below
+ * says why the finding does not apply.
+ */
+import { readFileSync } from 'node:fs';
+import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { Manifest } from '../src/store/manifest.js';
+import { BatchPrediction } from './batch-prediction.js';
+import { ModelEndpoint } from './model-endpoint.js';
+import { ModelRegistry, ModelSource } from './model-registry.js';
+import { mindletPath, NativeRuntimeLayer } from './native-runtime-layer.js';
+
+export interface ExampleStackProps extends StackProps {
+  /** The model's manifest. @default examples/models/lenet/1/mindlet.json */
+  readonly manifestPath?: string;
+  /** Function bundles folder (`<dir>/http`, `<dir>/batch`). @default dist/functions */
+  readonly functionsDir?: string;
+  /** The layer zip. @default layers/native-runtime/dist/layer-x86_64.zip */
+  readonly layerZip?: string;
+  /** Also deploy the batch pipeline. @default true */
+  readonly batch?: boolean;
+}
+
+export class ExampleStack extends Stack {
+  readonly registry: ModelRegistry;
+  readonly endpoint: ModelEndpoint;
+  readonly batch: BatchPrediction | undefined;
+
+  constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
+    super(scope, id, props);
+    const manifest = JSON.parse(
+      readFileSync(props.manifestPath ?? mindletPath('examples/models/lenet/1/mindlet.json'), 'utf8'),
+    ) as Manifest;
+    const functionsDir = props.functionsDir ?? mindletPath('dist/functions');
+
+    // Access logs of both buckets go to one log bucket (S3 server access logs need SSE-S3, not SSE-KMS).
+    const logs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      versioned: true,
+    });
+    this.registry = new ModelRegistry(this, 'Models', {
+      serverAccessLogsBucket: logs,
+      serverAccessLogsPrefix: 'models/',
+    });
+    const layer = new NativeRuntimeLayer(this, 'NativeRuntime', props.layerZip ? { zipPath: props.layerZip } : {});
+    const source = ModelSource.fromRegistry(this.registry, manifest.name, manifest.version);
+
+    this.endpoint = new ModelEndpoint(this, 'Endpoint', {
+      model: manifest,
+      source,
+      layer: layer.layerVersion,
+      codePath: `${functionsDir}/http`,
+    });
+
+    let data: s3.Bucket | undefined;
+    if (props.batch ?? true) {
+      const dataKey = new kms.Key(this, 'DataKey', { enableKeyRotation: true, description: 'mindlet batch data' });
+      data = new s3.Bucket(this, 'Data', {
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: dataKey,
+        bucketKeyEnabled: true,
+        enforceSSL: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        versioned: true,
+        serverAccessLogsBucket: logs,
+        serverAccessLogsPrefix: 'data/',
+      });
+      this.batch = new BatchPrediction(this, 'Batch', {
+        bucket: data,
+        source,
+        model: manifest,
+        layer: layer.layerVersion,
+        codePath: `${functionsDir}/batch`,
+      });
+    }
+    this.suppressFindings(logs, manifest, data);
+  }
+
+  /** cdk-nag findings acknowledged, each with why it does not apply. */
+  private suppressFindings(logs: s3.Bucket, manifest: Manifest, data: s3.IBucket | undefined): void {
+    Validations.of(logs).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-S1',
+      reason: 'This is the access-log bucket; logging it into itself would loop.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWSLambdaBasicExecutionRole only lets a function write its own CloudWatch log streams; AWS maintains it for exactly that.',
+    });
+    // Each wildcard is acknowledged on its own, so a new one (a broader grant) fails the synth until it is reviewed.
+    const arn = (bucket: s3.IBucket) => `<${this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
+    const wildcards: Array<[string, string]> = [
+      [
+        `Resource::${arn(this.registry.bucket)}/models/${manifest.name}/*`,
+        'Read access to the objects of this one model (its versions and manifest), nothing else in the registry.',
+      ],
+      ['Resource::*', 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.'],
+    ];
+    if (this.batch && data) {
+      wildcards.push(
+        [`Resource::${arn(data)}/${this.batch.inputPrefix}*`, 'Reading input objects, only under the input prefix.'],
+        [
+          `Resource::${arn(data)}/${this.batch.outputPrefix}*`,
+          'Writing outputs and status files, only under the output prefix.',
+        ],
+        ['Action::kms:GenerateDataKey*', 'Encrypting outputs written to the data bucket, with its one key.'],
+        ['Action::kms:ReEncrypt*', 'Granted with the data key for multipart uploads, on that key only.'],
+      );
+    }
+    for (const [finding, reason] of wildcards)
+      Validations.of(this).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[${finding}]`, reason });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason:
+        'The functions are pinned to nodejs22.x, the Node.js major the native runtime layer is built and tested against; moving to a newer runtime is a deliberate, tested change.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG1',
+      reason:
+        'Every request is logged by the endpoint function itself (Powertools logger, with the request id and status); API Gateway access logs would duplicate those lines.',
+    });
+  }
+}
