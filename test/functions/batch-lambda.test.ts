@@ -235,10 +235,14 @@ async function deliver(lambda: LambdaRunner): Promise<Delivery> {
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'mindlet-batch-function-'));
-  execFileSync(process.execPath, [path.join(root, 'scripts/build-layer.mjs'), '--out', path.join(work, 'layer'), '--no-zip'], {
-    cwd: root,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'scripts/build-layer.mjs'), '--out', path.join(work, 'layer'), '--no-zip'],
+    {
+      cwd: root,
+      stdio: 'pipe',
+    },
+  );
   const { buildFunctions } = (await import(path.join(root, 'scripts/build-functions.mjs'))) as {
     buildFunctions(options: { outDir: string; names: string[] }): Promise<string[]>;
   };

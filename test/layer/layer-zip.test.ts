@@ -74,7 +74,9 @@ describe('the layer zip', () => {
       platform: 'node',
       target: 'node20',
       external: ['@mindlet/native-runtime'],
-      banner: { js: "import { createRequire as __layerTestRequire } from 'node:module'; const require = __layerTestRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __layerTestRequire } from 'node:module'; const require = __layerTestRequire(import.meta.url);",
+      },
       logLevel: 'error',
     });
     const model = path.join(root, 'examples/models/lenet/1/model.mindir');
