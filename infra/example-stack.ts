@@ -23,18 +23,27 @@ export interface ExampleStackProps extends StackProps {
   readonly layerZip?: string;
   /** Also deploy the batch pipeline. @default true */
   readonly batch?: boolean;
+  /**
+   * A model already published to S3 (`mindlet publish`): its `s3://bucket/key` and manifest. The stack then reads it
+   * from that bucket (read access to its folder only) instead of making a registry for the bundled example.
+   * @default the bundled example in a new ModelRegistry
+   */
+  readonly model?: { uri: string; manifest: Manifest };
 }
 
 export class ExampleStack extends Stack {
-  readonly registry: ModelRegistry;
+  /** Undefined when the model comes from an existing bucket (`model`). */
+  readonly registry: ModelRegistry | undefined;
   readonly endpoint: ModelEndpoint;
   readonly batch: BatchPrediction | undefined;
 
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
     super(scope, id, props);
-    const manifest = JSON.parse(
-      readFileSync(props.manifestPath ?? mindletPath('examples/models/lenet/1/mindlet.json'), 'utf8'),
-    ) as Manifest;
+    const manifest =
+      props.model?.manifest ??
+      (JSON.parse(
+        readFileSync(props.manifestPath ?? mindletPath('examples/models/lenet/1/mindlet.json'), 'utf8'),
+      ) as Manifest);
     const functionsDir = props.functionsDir ?? mindletPath('dist/functions');
 
     // Access logs of both buckets go to one log bucket (S3 server access logs need SSE-S3, not SSE-KMS).
@@ -45,12 +54,23 @@ export class ExampleStack extends Stack {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       versioned: true,
     });
-    this.registry = new ModelRegistry(this, 'Models', {
-      serverAccessLogsBucket: logs,
-      serverAccessLogsPrefix: 'models/',
-    });
+    let source: ModelSource;
+    let modelObjects: string;
+    if (props.model) {
+      const { bucket, key } = splitS3Uri(props.model.uri);
+      source = ModelSource.fromBucket(s3.Bucket.fromBucketName(this, 'ModelBucket', bucket), key);
+      this.registry = undefined;
+      modelObjects = `arn:<AWS::Partition>:s3:::${bucket}/${key.slice(0, key.lastIndexOf('/') + 1)}*`;
+    } else {
+      const registry = new ModelRegistry(this, 'Models', {
+        serverAccessLogsBucket: logs,
+        serverAccessLogsPrefix: 'models/',
+      });
+      this.registry = registry;
+      source = ModelSource.fromRegistry(registry, manifest.name, manifest.version);
+      modelObjects = `<${this.getLogicalId(registry.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/models/${manifest.name}/*`;
+    }
     const layer = new NativeRuntimeLayer(this, 'NativeRuntime', props.layerZip ? { zipPath: props.layerZip } : {});
-    const source = ModelSource.fromRegistry(this.registry, manifest.name, manifest.version);
 
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
       model: manifest,
@@ -80,11 +100,11 @@ export class ExampleStack extends Stack {
         codePath: `${functionsDir}/batch`,
       });
     }
-    this.suppressFindings(logs, manifest, data);
+    this.suppressFindings(logs, modelObjects, data);
   }
 
   /** cdk-nag findings acknowledged, each with why it does not apply. */
-  private suppressFindings(logs: s3.Bucket, manifest: Manifest, data: s3.IBucket | undefined): void {
+  private suppressFindings(logs: s3.Bucket, modelObjects: string, data: s3.IBucket | undefined): void {
     Validations.of(logs).acknowledge({
       id: 'AwsSolutions::AwsSolutions-S1',
       reason: 'This is the access-log bucket; logging it into itself would loop.',
@@ -98,8 +118,8 @@ export class ExampleStack extends Stack {
     const arn = (bucket: s3.IBucket) => `<${this.getLogicalId(bucket.node.defaultChild as s3.CfnBucket)}.Arn>`;
     const wildcards: Array<[string, string]> = [
       [
-        `Resource::${arn(this.registry.bucket)}/models/${manifest.name}/*`,
-        'Read access to the objects of this one model (its versions and manifest), nothing else in the registry.',
+        `Resource::${modelObjects}`,
+        'Read access to the objects of this one model (its versions and manifest), nothing else in the bucket.',
       ],
       ['Resource::*', 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.'],
     ];
@@ -127,4 +147,11 @@ export class ExampleStack extends Stack {
         'Every request is logged by the endpoint function itself (Powertools logger, with the request id and status); API Gateway access logs would duplicate those lines.',
     });
   }
+}
+
+/** `s3://bucket/key` → its parts (the CLI has validated the URI). */
+function splitS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new Error(`not an s3://bucket/key URI: ${uri}`);
+  return { bucket: match[1]!, key: match[2]! };
 }

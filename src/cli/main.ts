@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { isMindletError } from '../errors.js';
 import { BATCH_USAGE } from './batch.js';
+import { DEPLOY_USAGE } from './deploy-usage.js';
 import { inspectCommand } from './inspect.js';
 import { predictCommand, predictRemoteCommand } from './predict.js';
 import { SERVE_USAGE, serveCommand } from './serve.js';
@@ -33,6 +34,7 @@ ${SERVE_USAGE}
   publish <model-file> <s3-uri> [options]
                                         upload a model and its mindlet.json manifest (see publish --help)
 ${BATCH_USAGE}
+${DEPLOY_USAGE}
   help                                  this text`;
 
 export interface CliIo {
@@ -139,6 +141,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       case 'batch': {
         const { batchCommand } = await import('./batch.js');
         return await batchCommand(rest, io);
+      }
+      case 'deploy': {
+        const { deployCommand } = await import('./deploy.js');
+        return await deployCommand(rest, io);
       }
       case 'publish': {
         const { publishCommand } = await import('./publish.js');

@@ -54,7 +54,7 @@ describe('the example app', () => {
   it('passes cdk-nag AwsSolutions with every finding acknowledged in code, and fails a broader grant', () => {
     expect(() => exampleApp().app.synth()).not.toThrow();
     const { app, stack } = exampleApp();
-    stack.registry.bucket.grantRead(stack.endpoint.function);
+    stack.registry!.bucket.grantRead(stack.endpoint.function);
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
   });
 
