@@ -15,6 +15,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { grantKeyRef } from './key-ref-grant.js';
 import { modelEphemeralStorageMb, modelMemoryMb } from './memory-sizing.js';
 import type { ModelDescription } from './model-endpoint.js';
 import type { ModelSource } from './model-registry.js';
@@ -106,6 +107,12 @@ export interface BatchPredictionProps {
    */
   readonly environment?: Record<string, string>;
   /**
+   * Where an encrypted model's key is (`env:`, `secretsmanager:`, `ssm:`); the function may read that one secret or
+   * parameter.
+   * @default the model manifest's `encryption.keyRef`, else unset
+   */
+  readonly keyRef?: string;
+  /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -172,6 +179,7 @@ export class BatchPrediction extends Construct {
     }
 
     const modelBytes = props.model ? (props.model.bytes ?? props.model.profile.parameterBytes) : undefined;
+    const keyRef = props.keyRef ?? props.model?.encryption?.keyRef;
     this.function = new lambda.Function(this, 'Function', {
       code: lambda.Code.fromAsset(props.codePath ?? mindletPath('dist/functions/batch')),
       handler: 'index.handler',
@@ -190,6 +198,7 @@ export class BatchPrediction extends Construct {
       environment: {
         ...props.environment,
         MODEL_URI: props.source.uri,
+        ...(keyRef === undefined ? {} : { MODEL_KEY_REF: keyRef }),
         INPUT_PREFIX: `s3://${bucket.bucketName}/${this.inputPrefix}`,
         OUTPUT_PREFIX: `s3://${bucket.bucketName}/${this.outputPrefix}`,
         MAX_ATTEMPTS: String(maxAttempts),
@@ -208,6 +217,7 @@ export class BatchPrediction extends Construct {
     );
     this.grantPrefixes(bucket);
     props.source.grantRead(this.function);
+    if (keyRef !== undefined) grantKeyRef(this.function, keyRef);
     this.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
     );

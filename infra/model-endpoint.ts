@@ -15,6 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Manifest } from '../src/store/manifest.js';
+import { grantKeyRef } from './key-ref-grant.js';
 import { modelEphemeralStorageMb, modelMemoryMb } from './memory-sizing.js';
 import type { ModelSource } from './model-registry.js';
 import { mindletPath, NativeRuntimeLayer } from './native-runtime-layer.js';
@@ -204,6 +205,7 @@ export class ModelEndpoint extends Construct implements InferenceService {
       description: `mindlet endpoint for ${model.name}`,
     });
     props.source.grantRead(this.function);
+    if (keyRef !== undefined) grantKeyRef(this.function, keyRef);
 
     this.alias = new lambda.Alias(this, 'Live', {
       aliasName: 'live',

@@ -554,3 +554,41 @@ describe('BatchPrediction', () => {
     expect(() => batch({ maxAttempts: 5, maxReceiveCount: 3 })).toThrow(/maxReceiveCount 3 is below maxAttempts 5/);
   });
 });
+
+describe('encrypted models', () => {
+  it('lets the functions read only the secret or parameter their key reference names', () => {
+    const { stack, registry, layer } = setup();
+    const source = ModelSource.fromRegistry(registry, 'lenet', '1');
+    const endpoint = new ModelEndpoint(stack, 'Endpoint', {
+      model: { ...LENET, encryption: { mode: 'AES-GCM', keyRef: 'secretsmanager:mindlet/lenet-key' } },
+      source,
+      codePath: httpCode,
+      layer,
+    });
+    const bucket = new s3.Bucket(stack, 'Data');
+    const batch = new BatchPrediction(stack, 'Batch', {
+      bucket,
+      source,
+      keyRef: 'ssm:/mindlet/lenet-key',
+      codePath: batchCode,
+      layer,
+    });
+    const statementsOf = (fn: lambda.Function) =>
+      roleStatements(stack, fn).filter((s) => actions(s).some((a) => /^(secretsmanager|ssm):/.test(a)));
+    const secret = statementsOf(endpoint.function);
+    expect(secret.map(actions)).toEqual([['secretsmanager:GetSecretValue']]);
+    expect(resourceStrings(secret[0]!)).toEqual([
+      expect.stringMatching(
+        /^arn:<AWS::Partition>:secretsmanager:eu-west-1:123456789012:secret:mindlet\/lenet-key-\?{6}$/,
+      ),
+    ]);
+    const parameter = statementsOf(batch.function);
+    expect(parameter.map(actions)).toEqual([['ssm:GetParameter']]);
+    expect(resourceStrings(parameter[0]!)).toEqual([
+      expect.stringMatching(/^arn:<AWS::Partition>:ssm:eu-west-1:123456789012:parameter\/mindlet\/lenet-key$/),
+    ]);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MODEL_KEY_REF: 'ssm:/mindlet/lenet-key' }) },
+    });
+  });
+});
