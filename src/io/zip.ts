@@ -18,6 +18,11 @@ export interface ZipReadOptions {
 
 export const EOCD_SIGNATURE = 0x06054b50;
 export const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
+// Zip64 records (read and written by the streaming .npz codec in src/batch/formats).
+export const ZIP64_END_SIGNATURE = 0x06064b50;
+export const ZIP64_END_SIZE = 56;
+export const ZIP64_LOCATOR_SIZE = 20;
+export const ZIP64_EXTRA_ID = 0x0001;
 export const CENTRAL_SIGNATURE = 0x02014b50;
 export const LOCAL_SIGNATURE = 0x04034b50;
 export const EOCD_SIZE = 22;

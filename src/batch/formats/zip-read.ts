@@ -18,14 +18,14 @@ import {
   MAX_COMMENT,
   METHOD_DEFLATE,
   METHOD_STORED,
+  ZIP64_END_SIGNATURE,
+  ZIP64_END_SIZE,
+  ZIP64_EXTRA_ID,
   ZIP64_LOCATOR_SIGNATURE,
+  ZIP64_LOCATOR_SIZE,
 } from '../../io/zip.js';
 import type { ByteSource } from '../types.js';
 
-const ZIP64_END_SIGNATURE = 0x06064b50;
-const ZIP64_END_SIZE = 56;
-const ZIP64_LOCATOR_SIZE = 20;
-const ZIP64_EXTRA_ID = 0x0001;
 const MAX_ENTRIES = 0xffff;
 const MAX_DIRECTORY_BYTES = 16 * 1024 * 1024;
 

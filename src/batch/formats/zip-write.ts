@@ -12,14 +12,14 @@ import {
   LOCAL_SIGNATURE,
   LOCAL_SIZE,
   METHOD_STORED,
+  ZIP64_END_SIGNATURE,
+  ZIP64_END_SIZE,
+  ZIP64_EXTRA_ID,
   ZIP64_LOCATOR_SIGNATURE,
+  ZIP64_LOCATOR_SIZE,
 } from '../../io/zip.js';
 import type { BufferedSink } from './buffered-sink.js';
 
-const ZIP64_END_SIGNATURE = 0x06064b50;
-const ZIP64_END_SIZE = 56;
-const ZIP64_LOCATOR_SIZE = 20;
-const ZIP64_EXTRA_ID = 0x0001;
 const MAX_32 = 0xffffffff;
 const MAX_16 = 0xffff;
 const VERSION_DEFAULT = 20; // 2.0: deflate and folders
