@@ -7,20 +7,17 @@
  */
 import os from 'node:os';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type DeadLetterSink, SqsDeadLetterQueue } from '../src/batch/dead-letter.js';
 import { isEventBridgeEvent, jobsFromEventBridgeEvent, jobsFromSqsRecord } from '../src/batch/events.js';
 import { BatchPipeline, type BatchPipelineOptions, isPermanentBatchError } from '../src/batch/pipeline.js';
 import type { JobOutcome, ObjectJob } from '../src/batch/types.js';
+import { createTelemetry } from './telemetry.js';
 
 // POWERTOOLS_SERVICE_NAME, when set, names the service in logs, metrics and traces.
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'mindlet-batch';
-const logger = new Logger({ serviceName });
-const metrics = new Metrics({ namespace: 'mindlet', serviceName });
-const tracer = new Tracer({ serviceName });
+const telemetry = createTelemetry('mindlet-batch');
+const { logger, metrics, tracer } = telemetry;
 
 interface Config {
   pipeline: BatchPipelineOptions;
@@ -329,38 +326,29 @@ function isSqsEvent(event: unknown): event is SQSEvent {
   );
 }
 
-export async function handler(event: unknown, context: Context): Promise<SQSBatchResponse | undefined> {
-  logger.addContext(context);
-  metrics.captureColdStartMetric();
-  const segment = tracer.getSegment();
-  const subsegment = segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
-  if (subsegment) tracer.setSegment(subsegment);
-  tracer.annotateColdStart();
-  tracer.addServiceNameAnnotation();
-  try {
-    if (served instanceof Error) throw new Error(`function is misconfigured: ${served.message}`);
-    const active = await openPipeline(served.config);
-    if (unreportedLoadMs !== undefined) {
-      metrics.addMetric('LoadMs', MetricUnit.Milliseconds, unreportedLoadMs);
-      unreportedLoadMs = undefined;
-    }
-    if (isSqsEvent(event)) return await handleSqs(active, served, event, context);
-    if (isEventBridgeEvent(event)) {
-      // Failing the invoke hands the event to Lambda's asynchronous retries and on-failure destination.
-      await runJobs(active, served, () => jobsFromEventBridgeEvent(event), {
-        attempts: undefined,
-        body: JSON.stringify(event),
-      });
-      return undefined;
-    }
-    throw new Error('unsupported event: expected an SQS batch or an EventBridge event');
-  } catch (error) {
-    tracer.addErrorAsMetadata(error as Error);
-    logger.error('invoke failed', { error: error as Error });
-    throw error;
-  } finally {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    subsegment?.close();
-    if (segment) tracer.setSegment(segment);
-  }
+export function handler(event: unknown, context: Context): Promise<SQSBatchResponse | undefined> {
+  return telemetry.invoke(
+    context,
+    async () => {
+      if (served instanceof Error) throw new Error(`function is misconfigured: ${served.message}`);
+      const active = await openPipeline(served.config);
+      if (unreportedLoadMs !== undefined) {
+        metrics.addMetric('LoadMs', MetricUnit.Milliseconds, unreportedLoadMs);
+        unreportedLoadMs = undefined;
+      }
+      if (isSqsEvent(event)) return await handleSqs(active, served, event, context);
+      if (isEventBridgeEvent(event)) {
+        // Failing the invoke hands the event to Lambda's asynchronous retries and on-failure destination.
+        await runJobs(active, served, () => jobsFromEventBridgeEvent(event), {
+          attempts: undefined,
+          body: JSON.stringify(event),
+        });
+        return undefined;
+      }
+      throw new Error('unsupported event: expected an SQS batch or an EventBridge event');
+    },
+    (error) => {
+      throw error;
+    },
+  );
 }

@@ -4,9 +4,7 @@
  * load answers 503 and is tried again on the next invoke. Configuration comes from the environment (README.md).
  */
 import os from 'node:os';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { createServingApp } from '../src/serving/app.js';
@@ -18,12 +16,11 @@ import {
   StoreModelRepository,
 } from '../src/serving/store-repository.js';
 import type { ServingObserver } from '../src/serving/types.js';
+import { createTelemetry } from './telemetry.js';
 
 // POWERTOOLS_SERVICE_NAME, when set, names the service in logs, metrics and traces.
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'mindlet-http';
-const logger = new Logger({ serviceName });
-const metrics = new Metrics({ namespace: 'mindlet', serviceName });
-const tracer = new Tracer({ serviceName });
+const telemetry = createTelemetry('mindlet-http');
+const { logger, metrics } = telemetry;
 
 interface Config {
   sources: ModelSource[];
@@ -167,27 +164,11 @@ async function invoke(event: APIGatewayProxyEventV2, context: Context): Promise<
   return (await served.lambdaHandler(event as unknown as LambdaEvent, context)) as APIGatewayProxyStructuredResultV2;
 }
 
-export async function handler(
-  event: APIGatewayProxyEventV2,
-  context: Context,
-): Promise<APIGatewayProxyStructuredResultV2> {
-  logger.addContext(context);
-  metrics.captureColdStartMetric();
-  const segment = tracer.getSegment();
-  const subsegment = segment?.addNewSubsegment(`## ${process.env._HANDLER ?? 'handler'}`);
-  if (subsegment) tracer.setSegment(subsegment);
-  tracer.annotateColdStart();
-  tracer.addServiceNameAnnotation();
-  try {
-    return await invoke(event, context);
-  } catch (error) {
-    // The app answers its own errors; this is a bug in the adapter, and the client still gets JSON.
-    tracer.addErrorAsMetadata(error as Error);
-    logger.error('invoke failed', { error: error as Error });
-    return jsonError(500, toServingError(error).message);
-  } finally {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    subsegment?.close();
-    if (segment) tracer.setSegment(segment);
-  }
+export function handler(event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  // The app answers its own errors; one reaching here is a bug in the adapter, and the client still gets JSON.
+  return telemetry.invoke(
+    context,
+    () => invoke(event, context),
+    (error) => jsonError(500, toServingError(error).message),
+  );
 }
