@@ -1,0 +1,98 @@
+/**
+ * The placement contract: where a model runs (a deploy target), why, and what each target would cost. The policy
+ * (`placeModel`), `mindlet plan`, the Lambda front's forwarder, the batch function's task runner and the CDK
+ * constructs all speak these types.
+ */
+
+/** Where a model can be deployed. `edge-function` is only ever chosen when the caller opts in. */
+export const DEPLOY_TARGETS = ['cpu-function', 'gpu-task', 'ascend-task', 'edge-function'] as const;
+export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
+
+/** What the policy needs to know about a model (from a loaded model, or from its manifest alone). */
+export interface PlacementProfile {
+  /** Weight bytes: parameters plus tensor constants. */
+  weightBytes: number;
+  /** Peak live activation bytes of one inference at `batch` (estimated from FLOPs when unknown). */
+  peakActivationBytes?: number;
+  /** Floating point operations of one inference at batch 1 (multiply-add counts as 2). */
+  flops: number;
+  /** Declared batch (the leading dimension of the first input; 1 when dynamic). */
+  batch: number;
+  /** Whether any input has a dynamic (-1) dimension. */
+  dynamicDims: boolean;
+  /** Accelerator the model declares it wants (manifest placement `gpu` / `ascend`). */
+  accelerator?: 'gpu' | 'ascend';
+  /** Size of the model file in bytes (download and cold start). */
+  fileBytes?: number;
+}
+
+export interface TargetEstimate {
+  target: DeployTarget;
+  /** Whether the model fits the target's hard limits. */
+  fits: boolean;
+  /** Memory the target needs for this model (host memory; accelerator memory for task targets), MiB. */
+  memoryMb: number;
+  /** Estimated latency of one inference at the declared batch, warm, milliseconds. */
+  latencyMs: number;
+  /** Estimated cold start (download + load), milliseconds. */
+  coldStartMs: number;
+  /** Estimated cost of one million inferences in USD (on-demand list prices, see the policy's comments). */
+  costPerMillionUsd: number;
+  /** Limits the model breaks on this target, each one sentence (empty when it fits). */
+  limits: string[];
+}
+
+export interface PlacementDecision {
+  target: DeployTarget;
+  /** True when the manifest (or the caller) pinned the target rather than the policy choosing it. */
+  pinned: boolean;
+  /** Why, one sentence each, most important first. */
+  reasons: string[];
+  /** The estimate for every target (edge-function included, marked as opt-in in its limits when not allowed). */
+  estimates: Record<DeployTarget, TargetEstimate>;
+}
+
+export interface PlacementOptions {
+  /** Pin a target (overrides the manifest's placement). */
+  pin?: DeployTarget;
+  /** Let the policy choose `edge-function` for models small enough for Cloudflare Workers. @default false */
+  allowEdge?: boolean;
+}
+
+/*
+ * Implemented in src/routing/policy.ts (exported from src/routing/index.ts):
+ *   placeModel(profile: PlacementProfile, options?: PlacementOptions): PlacementDecision
+ *   profileFromModel(model: Model): PlacementProfile          (model = src/mindir/types.ts Model)
+ *   profileFromManifest(manifest: Manifest): PlacementProfile  (manifest = src/store/manifest.ts Manifest)
+ *   placementOfManifest(manifest: Manifest, options?: PlacementOptions): PlacementDecision
+ *     (the manifest's placement.target pins: cpu → cpu-function, gpu → gpu-task, ascend → ascend-task,
+ *      edge → edge-function; auto or absent → the policy decides)
+ */
+
+/** Environment variable carrying a `TaskJobSpec` (JSON) into a container task started for one heavy batch job. */
+export const TASK_JOB_ENV = 'MINDLET_JOB';
+
+/**
+ * One batch job handed to a container task (ECS RunTask): the batch function writes it, `mindlet worker --job-env`
+ * reads it, runs the job with the same pipeline and writes the same status file.
+ */
+export interface TaskJobSpec {
+  specVersion: 1;
+  /** The object to predict: `s3://bucket/key`, with the etag / versionId the event announced. */
+  job: { input: string; etag?: string; versionId?: string; size?: number; trigger?: string };
+  modelUri: string;
+  modelName?: string;
+  modelVersion?: string;
+  keyRef?: string;
+  inputPrefix: string;
+  outputPrefix: string;
+  /** Why the job left the function (the placement reason), recorded in logs. */
+  reason: string;
+}
+
+/**
+ * Models served by a container task instead of this function, as the Lambda HTTP front reads them from
+ * `TASK_ROUTES`: comma-separated `<model name>=<base URL>` pairs, e.g.
+ * `resnet50=http://internal-mindlet-gpu-123.eu-west-1.elb.amazonaws.com`. Requests for those models are forwarded.
+ */
+export const TASK_ROUTES_ENV = 'TASK_ROUTES';
