@@ -100,7 +100,7 @@ export class SqsDeadLetterQueue implements DeadLetterSink {
 }
 
 /** SQS client from the environment: AWS_ENDPOINT_URL_SQS or AWS_ENDPOINT_URL when set (local stand-ins), else AWS. */
-function createSqsClient(env: NodeJS.ProcessEnv = process.env): SQSClient {
+export function createSqsClient(env: NodeJS.ProcessEnv = process.env): SQSClient {
   const ignore = /^(1|true)$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '');
   const endpoint = ignore ? undefined : env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL || undefined;
   return new SQSClient({ region: regionFromEnv(env), ...(endpoint ? { endpoint } : {}) });
