@@ -6,14 +6,15 @@ import { publishModel } from '../store/publish.js';
 import { formatBytes } from './format.js';
 import { progressLine } from './progress.js';
 
-export const PUBLISH_USAGE = `usage: mindlet publish <model-file> <s3-uri> [--name N] [--version V] [--placement cpu|gpu|ascend|auto]
+export const PUBLISH_USAGE = `usage: mindlet publish <model-file> <s3-uri> [--name N] [--version V] [--placement ${PLACEMENT_TARGETS.join('|')}]
                        [--key-ref REF] [--key HEX]
   uploads the model and mindlet.json (its signature, size, FLOPs, placement, key reference) beside it
   <s3-uri>      s3://bucket (or s3://bucket/) → models/<name>/<version>/model.<mindir|ms>
                 s3://bucket/prefix/ → prefix/model.<mindir|ms>
   --name        model name (default: the file's base name)
   --version     model version (default: 1)
-  --placement   where the model should run (default: decided at deploy time)
+  --placement   where the model should run: cpu (a function), gpu or ascend (a container task), edge
+                (Cloudflare Workers), auto (default: decided at deploy time; see mindlet plan)
   --key-ref     where servers find an encrypted model's key: env:NAME, secretsmanager:<id>[#field], ssm:<name>
   --key         the key (hex) to read an encrypted model here (default: MINDLET_MODEL_KEY, else --key-ref);
                 never uploaded

@@ -24,6 +24,11 @@ export interface PlacementProfile {
   accelerator?: 'gpu' | 'ascend';
   /** Size of the model file in bytes (download and cold start). */
   fileBytes?: number;
+  /**
+   * Bytes of the inputs and outputs of one inference at `batch` (dynamic dimensions as 1): the request payload and
+   * the host↔device copies.
+   */
+  ioBytes?: number;
 }
 
 export interface TargetEstimate {
@@ -57,6 +62,8 @@ export interface PlacementOptions {
   pin?: DeployTarget;
   /** Let the policy choose `edge-function` for models small enough for Cloudflare Workers. @default false */
   allowEdge?: boolean;
+  /** Size for this batch instead of the profile's (peak activations and I/O bytes scale with it). */
+  batch?: number;
 }
 
 /*

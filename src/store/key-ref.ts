@@ -10,12 +10,10 @@ import {
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { MindletError } from '../errors.js';
 import { parseKey } from '../mindir/encryption.js';
+import { type KeyRef, parseKeyRef } from './key-ref-syntax.js';
 import { regionFromEnv } from './s3-client.js';
 
-export type KeyRef =
-  | { kind: 'env'; name: string }
-  | { kind: 'secretsmanager'; secretId: string; field?: string }
-  | { kind: 'ssm'; name: string };
+export { type KeyRef, parseKeyRef } from './key-ref-syntax.js';
 
 export interface ResolveKeyRefOptions {
   /** @default a client for the secret's ARN region, else AWS_REGION (endpoint: AWS_ENDPOINT_URL_SECRETS_MANAGER) */
@@ -26,27 +24,6 @@ export interface ResolveKeyRefOptions {
   endpoint?: string;
   /** @default process.env */
   env?: NodeJS.ProcessEnv;
-}
-
-const MAX_REF = 2048;
-
-/** Parses a reference; INVALID_ARGUMENT when it is none of the three forms. */
-export function parseKeyRef(ref: string): KeyRef {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-  if (typeof ref !== 'string' || ref.length > MAX_REF || /[\u0000-\u001f\u007f]/.test(ref)) throw badRef(ref);
-  const colon = ref.indexOf(':');
-  const scheme = colon < 0 ? '' : ref.slice(0, colon);
-  const rest = ref.slice(colon + 1);
-  if (scheme === 'env' && /^[A-Za-z_][A-Za-z0-9_]{0,255}$/.test(rest)) return { kind: 'env', name: rest };
-  if (scheme === 'ssm' && /^[A-Za-z0-9_.\-/:]{1,2048}$/.test(rest)) return { kind: 'ssm', name: rest };
-  if (scheme === 'secretsmanager') {
-    const hash = rest.indexOf('#');
-    const secretId = hash < 0 ? rest : rest.slice(0, hash);
-    const field = hash < 0 ? undefined : rest.slice(hash + 1);
-    if (/^[A-Za-z0-9/_+=.@:!-]{1,2048}$/.test(secretId) && field !== '')
-      return field === undefined ? { kind: 'secretsmanager', secretId } : { kind: 'secretsmanager', secretId, field };
-  }
-  throw badRef(ref);
 }
 
 /** The key text (hex) a reference points at, checked to be a MindSpore key (16, 24 or 32 bytes). */
@@ -142,13 +119,5 @@ function awsError(error: unknown, ref: string, what: 'secret' | 'parameter'): un
     'DECRYPTION_FAILED',
     `key reference ${ref}: cannot read the ${what}: ${(error as Error).message ?? name}`,
     { cause: error },
-  );
-}
-
-function badRef(ref: unknown): MindletError {
-  const shown = typeof ref === 'string' ? JSON.stringify(ref.slice(0, 100)) : String(ref);
-  return new MindletError(
-    'INVALID_ARGUMENT',
-    `invalid key reference ${shown}: use env:NAME, secretsmanager:<secret-id-or-arn>[#jsonField] or ssm:<parameter-name>`,
   );
 }

@@ -8,11 +8,11 @@ import { MindletError } from '../errors.js';
 import { DTYPE_SIZES } from '../mindir/dtype.js';
 import { profileModel } from '../mindir/profile.js';
 import type { DType, Model, TensorInfo } from '../mindir/types.js';
-import { parseKeyRef } from './key-ref.js';
+import { parseKeyRef } from './key-ref-syntax.js';
 import { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from './names.js';
 
 export const MANIFEST_FILE = 'mindlet.json';
-export const PLACEMENT_TARGETS = ['cpu', 'gpu', 'ascend', 'auto'] as const;
+export const PLACEMENT_TARGETS = ['cpu', 'gpu', 'ascend', 'edge', 'auto'] as const;
 export type PlacementTarget = (typeof PLACEMENT_TARGETS)[number];
 
 /** One signature tensor: `name` is the public name clients use, `graphName` the name in the model's graph. */
@@ -113,6 +113,23 @@ function signature(infos: readonly TensorInfo[]): SignatureTensor[] {
     dtype: info.dtype,
     shape: [...info.shape],
   }));
+}
+
+/** A manifest written for another model must not rename this one's tensors. */
+export function checkManifestSignature(manifest: Manifest | undefined, model: Model, uri: string): void {
+  if (!manifest) return;
+  const check = (what: string, declared: readonly { graphName: string }[], actual: readonly { name: string }[]) => {
+    const same =
+      declared.length === actual.length && declared.every((tensor, index) => tensor.graphName === actual[index]!.name);
+    if (!same)
+      throw new MindletError(
+        'INVALID_FORMAT',
+        `mindlet.json ${what} (${declared.map((t) => t.graphName).join(', ')}) do not match the model's (${actual.map((t) => t.name).join(', ')})`,
+        { file: uri },
+      );
+  };
+  check('inputs', manifest.signature.inputs, model.graph.inputs);
+  check('outputs', manifest.signature.outputs, model.graph.outputs);
 }
 
 /** Checks every field of a parsed `mindlet.json`; INVALID_FORMAT naming the first bad field. */
