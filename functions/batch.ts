@@ -10,6 +10,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type DeadLetterSink, SqsDeadLetterQueue } from '../src/batch/dead-letter.js';
+import { EcsTaskRunner, taskPlacementByPolicy } from '../src/batch/ecs-task-runner.js';
 import { isEventBridgeEvent, jobsFromEventBridgeEvent, jobsFromSqsRecord } from '../src/batch/events.js';
 import { BatchPipeline, type BatchPipelineOptions, isPermanentBatchError } from '../src/batch/pipeline.js';
 import type { JobOutcome, ObjectJob } from '../src/batch/types.js';
@@ -43,6 +44,55 @@ function positiveInteger(env: NodeJS.ProcessEnv, key: string): number | undefine
   return value;
 }
 
+function list(env: NodeJS.ProcessEnv, key: string): string[] {
+  return (optional(env, key) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+const LAUNCH_TYPES = ['EC2', 'FARGATE', 'EXTERNAL', 'MANAGED_INSTANCES'] as const;
+
+/**
+ * The container task heavy jobs go to (ECS RunTask), when HEAVY_TASK_CLUSTER and HEAVY_TASK_DEFINITION are set. The
+ * placement policy decides from the model's manifest whether every job goes there; objects over
+ * HEAVY_TASK_MAX_OBJECT_BYTES go there too.
+ */
+function heavyWork(env: NodeJS.ProcessEnv, pipeline: BatchPipelineOptions): BatchPipelineOptions['heavy'] {
+  const cluster = optional(env, 'HEAVY_TASK_CLUSTER');
+  const taskDefinition = optional(env, 'HEAVY_TASK_DEFINITION');
+  if (!cluster && !taskDefinition) return undefined;
+  if (!cluster || !taskDefinition)
+    throw new Error('HEAVY_TASK_CLUSTER and HEAVY_TASK_DEFINITION go together: set both, or neither');
+  const launchType = optional(env, 'HEAVY_TASK_LAUNCH_TYPE')?.toUpperCase();
+  if (launchType !== undefined && !(LAUNCH_TYPES as readonly string[]).includes(launchType))
+    throw new Error(`HEAVY_TASK_LAUNCH_TYPE must be one of ${LAUNCH_TYPES.join(', ')}, got ${launchType}`);
+  const capacityProvider = optional(env, 'HEAVY_TASK_CAPACITY_PROVIDER');
+  const containerName = optional(env, 'HEAVY_TASK_CONTAINER');
+  const maxObjectBytes = positiveInteger(env, 'HEAVY_TASK_MAX_OBJECT_BYTES');
+  const runner = new EcsTaskRunner({
+    cluster,
+    taskDefinition,
+    ...(containerName === undefined ? {} : { containerName }),
+    ...(launchType === undefined ? {} : { launchType: launchType as (typeof LAUNCH_TYPES)[number] }),
+    ...(capacityProvider === undefined ? {} : { capacityProvider }),
+    subnets: list(env, 'HEAVY_TASK_SUBNETS'),
+    securityGroups: list(env, 'HEAVY_TASK_SECURITY_GROUPS'),
+    spec: {
+      inputPrefix: pipeline.inputPrefix,
+      outputPrefix: pipeline.outputPrefix,
+      ...(pipeline.modelName === undefined ? {} : { modelName: pipeline.modelName }),
+      ...(pipeline.modelVersion === undefined ? {} : { modelVersion: pipeline.modelVersion }),
+      ...(pipeline.keyRef === undefined ? {} : { keyRef: pipeline.keyRef }),
+    },
+  });
+  return {
+    runner,
+    placeOnTask: taskPlacementByPolicy,
+    ...(maxObjectBytes === undefined ? {} : { maxObjectBytes }),
+  };
+}
+
 function s3Prefix(env: NodeJS.ProcessEnv, key: string, what: string): string {
   const value = required(env, key, `${what} (s3://bucket/prefix/)`);
   if (!/^s3:\/\//i.test(value)) throw new Error(`${key} must be an s3://bucket/prefix/ URI, got ${value}`);
@@ -56,17 +106,19 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
   const keyRef = optional(env, 'MODEL_KEY_REF');
   const batchSize = positiveInteger(env, 'BATCH_SIZE');
   const deadLetterQueueUrl = optional(env, 'DEAD_LETTER_QUEUE_URL');
+  const pipeline: BatchPipelineOptions = {
+    modelUri,
+    ...(modelName === undefined ? {} : { modelName }),
+    ...(modelVersion === undefined ? {} : { modelVersion }),
+    ...(keyRef === undefined ? {} : { keyRef }),
+    inputPrefix: s3Prefix(env, 'INPUT_PREFIX', 'where input objects arrive'),
+    outputPrefix: s3Prefix(env, 'OUTPUT_PREFIX', 'where predictions go'),
+    threads: positiveInteger(env, 'ENGINE_THREADS') ?? os.availableParallelism(),
+    ...(batchSize === undefined ? {} : { batchSize }),
+  };
+  const heavy = heavyWork(env, pipeline);
   return {
-    pipeline: {
-      modelUri,
-      ...(modelName === undefined ? {} : { modelName }),
-      ...(modelVersion === undefined ? {} : { modelVersion }),
-      ...(keyRef === undefined ? {} : { keyRef }),
-      inputPrefix: s3Prefix(env, 'INPUT_PREFIX', 'where input objects arrive'),
-      outputPrefix: s3Prefix(env, 'OUTPUT_PREFIX', 'where predictions go'),
-      threads: positiveInteger(env, 'ENGINE_THREADS') ?? os.availableParallelism(),
-      ...(batchSize === undefined ? {} : { batchSize }),
-    },
+    pipeline: heavy === undefined ? pipeline : { ...pipeline, heavy },
     maxAttempts: positiveInteger(env, 'MAX_ATTEMPTS') ?? 3,
     ...(deadLetterQueueUrl === undefined ? {} : { deadLetterQueueUrl }),
   };

@@ -1,12 +1,17 @@
 /**
  * The HTTP Lambda function: the serving app (KServe v2, MindSpore Serving REST) behind API Gateway HTTP APIs
  * (payload v2) and function URLs. Models load once per execution environment, starting at module init; a failed
- * load answers 503 and is tried again on the next invoke. Configuration comes from the environment (README.md).
+ * load answers 503 and is tried again on the next invoke. Models placed on a container task (TASK_ROUTES) are
+ * forwarded to it; with routes alone the function is a pure front. Configuration comes from the environment
+ * (README.md).
  */
 import os from 'node:os';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import { parseTaskRoutes, type TaskRoutes } from '../src/routing/forwarder.js';
+import { emptyRepository, modelOfPath, withTaskRoutes } from '../src/routing/front.js';
+import { TASK_ROUTES_ENV } from '../src/routing/types.js';
 import { createServingApp } from '../src/serving/app.js';
 import { toServingError } from '../src/serving/errors.js';
 import {
@@ -23,10 +28,16 @@ const telemetry = createTelemetry('mindlet-http');
 const { logger, metrics } = telemetry;
 
 interface Config {
+  /** Models loaded here; empty for a pure front (every model routed). */
   sources: ModelSource[];
+  routes: TaskRoutes;
   threads: number;
   maxBodyBytes?: number;
+  routeTimeoutMs?: number;
 }
+
+/** Lambda's remaining time less this is the forwarder's deadline, so its 504 is sent before the function times out. */
+const DEADLINE_MARGIN_MS = 500;
 
 /** One value for every URI, or one per URI (comma-separated, in MODEL_URI's order). */
 function perSource(env: NodeJS.ProcessEnv, key: string, count: number): (string | undefined)[] {
@@ -51,8 +62,11 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     .split(',')
     .map((uri) => uri.trim())
     .filter((uri) => uri.length > 0);
-  if (uris.length === 0)
-    throw new Error('MODEL_URI is not set: give the model to serve (s3://bucket/key, comma-separated for several)');
+  const routes = parseTaskRoutes(env[TASK_ROUTES_ENV]);
+  if (uris.length === 0 && routes.size === 0)
+    throw new Error(
+      `MODEL_URI is not set: give the model to serve (s3://bucket/key, comma-separated for several), or ${TASK_ROUTES_ENV}`,
+    );
   const names = perSource(env, 'MODEL_NAME', uris.length);
   const versions = perSource(env, 'MODEL_VERSION', uris.length);
   const keyRefs = perSource(env, 'MODEL_KEY_REF', uris.length);
@@ -63,10 +77,13 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
     ...(keyRefs[index] === undefined ? {} : { keyRef: keyRefs[index] }),
   }));
   const maxBodyBytes = positiveInteger(env, 'MINDLET_MAX_BODY_BYTES');
+  const routeTimeoutMs = positiveInteger(env, 'TASK_ROUTE_TIMEOUT_MS');
   return {
     sources,
+    routes,
     threads: positiveInteger(env, 'MINDLET_THREADS') ?? os.availableParallelism(),
     ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
+    ...(routeTimeoutMs === undefined ? {} : { routeTimeoutMs }),
   };
 }
 
@@ -90,26 +107,51 @@ function logRepositoryEvent(event: RepositoryEvent): void {
 }
 
 interface Served {
-  repository: StoreModelRepository;
+  /** Undefined for a pure front. */
+  repository: StoreModelRepository | undefined;
+  routes: TaskRoutes;
   lambdaHandler: ReturnType<typeof handle>;
+}
+
+/** The invoke's remaining time, from the Lambda context hono's adapter passes as the app's env. */
+function remainingMs(env: unknown): number | undefined {
+  const context = (env as { lambdaContext?: Partial<Context> } | undefined)?.lambdaContext;
+  const remaining = context?.getRemainingTimeInMillis?.();
+  return typeof remaining === 'number' ? remaining - DEADLINE_MARGIN_MS : undefined;
 }
 
 /** Built once per execution environment; a bad configuration is kept as the error every invoke answers with. */
 function setUp(): Served | Error {
   try {
     const config = readConfig(process.env);
-    const repository = new StoreModelRepository(config.sources, {
-      threads: config.threads,
-      onEvent: logRepositoryEvent,
-    });
+    const repository =
+      config.sources.length === 0
+        ? undefined
+        : new StoreModelRepository(config.sources, { threads: config.threads, onEvent: logRepositoryEvent });
     const app = createServingApp({
-      repository,
+      repository: repository ?? emptyRepository(),
       observer,
       // The bundle has no package.json beside it; the build writes the version in.
       ...(process.env.MINDLET_PACKAGE_VERSION ? { serverVersion: process.env.MINDLET_PACKAGE_VERSION } : {}),
       ...(config.maxBodyBytes === undefined ? {} : { limits: { maxBodyBytes: config.maxBodyBytes } }),
     });
-    return { repository, lambdaHandler: handle(app) };
+    const { routes } = config;
+    if (routes.size === 0) return { repository, routes, lambdaHandler: handle(app) };
+    logger.info('models routed to container tasks', {
+      routes: Object.fromEntries([...routes].map(([name, url]) => [name, url.origin + url.pathname])),
+    });
+    const front = withTaskRoutes(app, routes, {
+      remainingMs,
+      ...(config.maxBodyBytes === undefined ? {} : { maxRequestBytes: config.maxBodyBytes }),
+      ...(config.routeTimeoutMs === undefined ? {} : { attemptTimeoutMs: config.routeTimeoutMs }),
+      onForward: (event) => {
+        metrics.addMetric('ForwardMs', MetricUnit.Milliseconds, event.ms);
+        // The front's own 502/504 answers are warnings: the task is down, slow or answering badly.
+        if (event.outcome === 'answered') logger.info('request forwarded', { ...event });
+        else logger.warn('request forwarded', { ...event });
+      },
+    });
+    return { repository, routes, lambdaHandler: handle(front) };
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }
@@ -121,7 +163,8 @@ if (served instanceof Error) logger.error('function is misconfigured', { error: 
 let unreported: LoadReport[] = [];
 // Loaded during module init (top-level await): the init phase, provisioned concurrency and SnapStart-style pre-init
 // pay for the download and planning, not the first request. startLoad never rejects, so init never fails.
-let loading: Promise<void> | undefined = served instanceof Error ? undefined : startLoad(served.repository);
+let loading: Promise<void> | undefined =
+  served instanceof Error || !served.repository ? undefined : startLoad(served.repository);
 await loading;
 
 function startLoad(repository: StoreModelRepository): Promise<void> {
@@ -150,7 +193,9 @@ async function invoke(event: APIGatewayProxyEventV2, context: Context): Promise<
     logger.error('function is misconfigured', { error: served });
     return jsonError(500, `function is misconfigured: ${served.message}`);
   }
-  if (!served.repository.ready()) {
+  // A request forwarded to a container task does not wait for (or retry) the load of this function's models.
+  const routed = served.routes.has(modelOfPath(event.rawPath ?? '')?.model ?? '');
+  if (served.repository && !routed && !served.repository.ready()) {
     loading ??= startLoad(served.repository);
     await loading;
   }

@@ -13,7 +13,7 @@ import { batchDimension } from '../runtime/batching.js';
 import { ServingError } from '../serving/errors.js';
 import { StoreModelRepository } from '../serving/store-repository.js';
 import type { ServedModel } from '../serving/types.js';
-import type { PlacementTarget } from '../store/manifest.js';
+import type { Manifest, PlacementTarget } from '../store/manifest.js';
 import { ModelStore } from '../store/model-store.js';
 import {
   headObject,
@@ -90,8 +90,8 @@ export interface BatchPipelineOptions {
 }
 
 /**
- * When a job is handed to a container task. The placement policy (routing) decides in the end; until then the
- * manifest's placement target and an object size bound do.
+ * When a job is handed to a container task: a placement decision on the model's manifest (`placeOnTask`, the batch
+ * function passes the routing policy's), else the manifest's placement target; and an object size bound.
  */
 export interface HeavyWork {
   runner: HeavyJobRunner;
@@ -99,9 +99,15 @@ export interface HeavyWork {
   maxObjectBytes?: number;
   /**
    * Models whose manifest places them on one of these targets are never loaded here: every job goes to the runner.
+   * Ignored when `placeOnTask` is given.
    * @default ['gpu', 'ascend']
    */
   taskTargets?: readonly PlacementTarget[];
+  /**
+   * The placement decision from the model's manifest: why the model runs on a container task (every job goes to
+   * the runner, the model is never loaded here), or undefined to run it here. Replaces `taskTargets`.
+   */
+  placeOnTask?: (manifest: Manifest) => string | undefined;
 }
 
 export interface ObjectProgress {
@@ -132,6 +138,8 @@ export class BatchPipeline {
   private readonly repository: StoreModelRepository | undefined;
   /** Undefined when the model runs only on a container task (every job is handed off). */
   private readonly served: ServedModel | undefined;
+  /** Why every job is handed off, when the model runs only on a container task. */
+  private readonly taskReason: string | undefined;
   readonly model: { name: string; version: string; uri: string; etag: string };
   readonly signature: BatchSignature;
   private readonly batchDim: number | undefined;
@@ -148,6 +156,7 @@ export class BatchPipeline {
   ) {
     this.repository = parts.repository;
     this.served = parts.served;
+    this.taskReason = parts.taskReason;
     this.model = parts.model;
     this.signature = parts.signature;
     this.batchDim = parts.batchDim;
@@ -288,7 +297,7 @@ export class BatchPipeline {
     const handoff = !heavy
       ? undefined
       : !this.served
-        ? `model ${this.model.name} is placed on a container task by its manifest`
+        ? (this.taskReason ?? `model ${this.model.name} is placed on a container task by its manifest`)
         : heavy.maxObjectBytes !== undefined && source.size > heavy.maxObjectBytes
           ? `object of ${source.size} bytes is over the function's limit of ${heavy.maxObjectBytes}`
           : undefined;
@@ -560,15 +569,22 @@ interface OpenParts {
   signature: BatchSignature;
   batchDim: number | undefined;
   microBatch: MicroBatchPlan;
+  taskReason?: string;
 }
 
-/** The parts of a pipeline for a model its manifest places on a container task; undefined when it runs here. */
+/** The parts of a pipeline for a model placed on a container task (manifest or decision); undefined when it runs here. */
 async function taskPlacement(store: ModelStore, options: BatchPipelineOptions): Promise<OpenParts | undefined> {
   if (!options.heavy) return undefined;
   const manifest = await store.readManifest(options.modelUri);
-  const target = manifest?.placement?.target;
-  if (!manifest || target === undefined || !(options.heavy.taskTargets ?? ['gpu', 'ascend']).includes(target))
-    return undefined;
+  if (!manifest) return undefined;
+  const { placeOnTask, taskTargets = ['gpu', 'ascend'] } = options.heavy;
+  const target = manifest.placement?.target;
+  const taskReason = placeOnTask
+    ? placeOnTask(manifest)
+    : target !== undefined && taskTargets.includes(target)
+      ? `model ${options.modelName ?? manifest.name} is placed on a container task by its manifest`
+      : undefined;
+  if (taskReason === undefined) return undefined;
   const { etag } = await store.head(options.modelUri);
   const tensors = (list: typeof manifest.signature.inputs) =>
     list.map((t) => ({ name: t.name, dtype: t.dtype, shape: [...t.shape] }));
@@ -586,6 +602,7 @@ async function taskPlacement(store: ModelStore, options: BatchPipelineOptions): 
     signature: { ...io, batched: batchDim !== undefined },
     batchDim,
     microBatch: { size: 1, reason: 'no-batch-dimension' },
+    taskReason,
   };
 }
 
