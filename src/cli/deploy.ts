@@ -2,7 +2,8 @@
  * `mindlet deploy <model-uri> [--name N] [--batch] [--dry-run]`: the CDK stack for a published model (an endpoint,
  * optionally a batch pipeline), synthesized in-process; `--dry-run` prints the resources it would create, otherwise
  * the AWS CDK CLI deploys the synthesized assembly. Runs from a mindlet checkout (it builds the function bundles and
- * the layer zip there when they are missing).
+ * the layer zip there when they are missing). `--target workers` writes a Cloudflare Worker instead
+ * (deploy-workers.ts); `--target lambda` is the default.
  */
 
 import { spawn } from 'node:child_process';
@@ -23,11 +24,32 @@ export interface DeployIo {
 
 export { DEPLOY_USAGE } from './deploy-usage.js';
 
+export const DEPLOY_PLATFORMS = ['lambda', 'workers'] as const;
+export type DeployPlatform = (typeof DEPLOY_PLATFORMS)[number];
+
+/** The `--target` among the arguments (`--target X` or `--target=X`), checked; `lambda` when absent. */
+export function deployTarget(args: readonly string[]): DeployPlatform {
+  let target: string | undefined;
+  args.forEach((arg, index) => {
+    if (arg === '--target') target = args[index + 1];
+    else if (arg.startsWith('--target=')) target = arg.slice('--target='.length);
+  });
+  if (target === undefined) return 'lambda';
+  if (!(DEPLOY_PLATFORMS as readonly string[]).includes(target))
+    throw new MindletError('INVALID_ARGUMENT', `--target must be ${DEPLOY_PLATFORMS.join(' or ')}, got "${target}"`);
+  return target as DeployPlatform;
+}
+
 export async function deployCommand(args: string[], io: DeployIo): Promise<number> {
+  if (deployTarget(args) === 'workers') {
+    const { deployWorkersCommand } = await import('./deploy-workers.js');
+    return deployWorkersCommand(args, io);
+  }
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     options: {
+      target: { type: 'string' },
       name: { type: 'string' },
       batch: { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },

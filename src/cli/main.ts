@@ -4,8 +4,10 @@ import { isMindletError } from '../errors.js';
 import { BATCH_USAGE } from './batch.js';
 import { DEPLOY_USAGE } from './deploy-usage.js';
 import { inspectCommand } from './inspect.js';
+import { PLAN_USAGE } from './plan.js';
 import { predictCommand, predictRemoteCommand } from './predict.js';
-import { SERVE_USAGE, serveCommand } from './serve.js';
+import { SERVE_USAGE, serveCommand, serveRuntime, stopOnSignal } from './serve.js';
+import { WORKER_USAGE } from './worker.js';
 
 const USAGE = `usage: mindlet <command> [options]
 
@@ -33,7 +35,9 @@ commands:
 ${SERVE_USAGE}
   publish <model-file> <s3-uri> [options]
                                         upload a model and its mindlet.json manifest (see publish --help)
+${PLAN_USAGE}
 ${BATCH_USAGE}
+${WORKER_USAGE}
 ${DEPLOY_USAGE}
   help                                  this text`;
 
@@ -125,26 +129,31 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return 0;
       }
       case 'serve': {
+        if (serveRuntime(rest) === 'workerd') {
+          const { serveWorkerdCommand, stopLocalWorkerOnSignal } = await import('./serve-workerd.js');
+          await stopLocalWorkerOnSignal(await serveWorkerdCommand(rest, io), io);
+          return 0;
+        }
         const server = await serveCommand(rest, io);
-        // Runs until a signal: finish in-flight requests, free the models, exit 0.
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            server.close().then(resolve, resolve);
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        // Runs until SIGTERM / SIGINT: refuse new requests, finish those in flight, free the models, exit 0.
+        await stopOnSignal(server, io);
         return 0;
       }
       case 'batch': {
         const { batchCommand } = await import('./batch.js');
         return await batchCommand(rest, io);
       }
+      case 'worker': {
+        const { workerCommand } = await import('./worker.js');
+        return await workerCommand(rest, io);
+      }
       case 'deploy': {
         const { deployCommand } = await import('./deploy.js');
         return await deployCommand(rest, io);
+      }
+      case 'plan': {
+        const { planCommand } = await import('./plan.js');
+        return await planCommand(rest, io);
       }
       case 'publish': {
         const { publishCommand } = await import('./publish.js');

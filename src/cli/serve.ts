@@ -8,11 +8,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MindletError } from '../errors.js';
-import { type RunningModelServer, startModelServer } from '../server/node-server.js';
+import { chooseEngineBackend } from '../server/engine-backend.js';
+import {
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  type RunningModelServer,
+  type ShutdownReport,
+  startModelServer,
+} from '../server/node-server.js';
 import type { ModelSource } from '../serving/store-repository.js';
+import { SERVE_WORKERD_USAGE } from './serve-workerd-usage.js';
 
 export const SERVE_USAGE = `  serve [MODEL-URI ...] [--port N] [--host ADDR] [--threads N] [--watch SECONDS]
-        [--name NAME] [--version V] [--max-body-bytes N]
+        [--name NAME] [--version V] [--max-body-bytes N] [--drain-seconds N]
                                         serve models over HTTP: KServe v2 (/v2/...) and MindSpore
                                         Serving REST (/model/NAME:predict); URIs are s3://bucket/key,
                                         file:///path or paths (no URI: the bundled LeNet example)
@@ -20,7 +27,27 @@ export const SERVE_USAGE = `  serve [MODEL-URI ...] [--port N] [--host ADDR] [--
                                         --host: default 127.0.0.1 (0.0.0.0 to listen on every interface)
                                         --watch: seconds between checks for a changed model object
                                         (ETag), which is then reloaded; 0 turns it off (default 10)
-                                        --name/--version: served name and version (one URI only)`;
+                                        --name/--version: served name and version (one URI only)
+                                        SIGTERM / SIGINT: refuse new requests (503, /v2/health/ready
+                                        too), finish those in flight, exit 0; --drain-seconds bounds
+                                        the wait (default 30; a second signal stops waiting)
+                                        --runtime: node (default) or workerd (below)
+${SERVE_WORKERD_USAGE}`;
+
+/** Where `serve` runs the models: Node with the native engine (default), or the Cloudflare Worker in workerd. */
+export type ServeRuntime = 'node' | 'workerd';
+
+/** The `--runtime` among the arguments (`--runtime X` or `--runtime=X`), checked; `node` when absent. */
+export function serveRuntime(args: readonly string[]): ServeRuntime {
+  let runtime: string | undefined;
+  args.forEach((arg, index) => {
+    if (arg === '--runtime') runtime = args[index + 1];
+    else if (arg.startsWith('--runtime=')) runtime = arg.slice('--runtime='.length);
+  });
+  if (runtime === undefined || runtime === 'node') return 'node';
+  if (runtime === 'workerd') return 'workerd';
+  throw new MindletError('INVALID_ARGUMENT', `--runtime must be node or workerd, got "${runtime}"`);
+}
 
 export interface ServeCommandIo {
   out(line: string): void;
@@ -33,6 +60,7 @@ export async function serveCommand(args: string[], io: ServeCommandIo): Promise<
     args,
     allowPositionals: true,
     options: {
+      runtime: { type: 'string' },
       port: { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       threads: { type: 'string' },
@@ -40,10 +68,12 @@ export async function serveCommand(args: string[], io: ServeCommandIo): Promise<
       name: { type: 'string' },
       version: { type: 'string' },
       'max-body-bytes': { type: 'string' },
+      'drain-seconds': { type: 'string', default: String(DEFAULT_DRAIN_TIMEOUT_MS / 1000) },
     },
   });
   const port = integerOption('--port', values.port!, 0, 65535);
   const watchSeconds = integerOption('--watch', values.watch!, 0, 86400);
+  const drainSeconds = integerOption('--drain-seconds', values['drain-seconds']!, 0, 3600);
   const threads = values.threads === undefined ? undefined : integerOption('--threads', values.threads, 1, 256);
   const maxBody =
     values['max-body-bytes'] === undefined
@@ -59,11 +89,14 @@ export async function serveCommand(args: string[], io: ServeCommandIo): Promise<
     ...(values.version === undefined ? {} : { version: values.version }),
   }));
 
+  const backend = chooseEngineBackend();
+  if (backend.fallback) io.err(`mindlet: ${backend.fallback}`);
   const server = await startModelServer({
     sources,
     port,
     host: values.host!,
     watchSeconds,
+    drainTimeoutMs: drainSeconds * 1000,
     ...(threads === undefined ? {} : { threads }),
     ...(maxBody === undefined ? {} : { limits: { maxBodyBytes: maxBody } }),
     onEvent: (event) => {
@@ -93,6 +126,33 @@ export async function serveCommand(args: string[], io: ServeCommandIo): Promise<
     io.out(`try:\n  curl -s ${server.url}/v2/models/${first.name}`);
   }
   return server;
+}
+
+/**
+ * Resolves once a SIGTERM or SIGINT has drained the server (what `mindlet serve` waits on before exiting 0). One
+ * line goes to stderr when the drain starts, and one more only if the drain timeout cut requests off. A second
+ * signal stops waiting for in-flight requests; until the drain ends, signals never kill the process outright.
+ */
+export function stopOnSignal(server: RunningModelServer, io: ServeCommandIo): Promise<ShutdownReport> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        void server.shutdown({ timeoutMs: 0 });
+        return;
+      }
+      stopping = true;
+      io.err(`mindlet: ${signal}: draining ${server.inFlight} in-flight request(s), then exiting`);
+      void server.shutdown().then((report) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        if (report.forced) io.err('mindlet: drain timeout reached: closed connections with requests still running');
+        resolve(report);
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 /** The package root: the folder holding examples/ whether running from src/ (tsx) or dist/src/ (built). */

@@ -5,12 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import protobuf from 'protobufjs/minimal.js';
 import { isMindletError, MindletError } from '../errors.js';
+import { decodeMindirPlain } from './decode.js';
 import { decryptMindir, isEncryptedMindir, parseKey } from './encryption.js';
-import { buildGraphs } from './graph-builder.js';
-import { mind_ir } from './proto/mind_ir.gen.js';
-import { inferShapes } from './shape-inference.js';
 import type { Model } from './types.js';
 
 export interface LoadOptions {
@@ -23,9 +20,6 @@ export interface LoadOptions {
   /** Refuse files larger than this many bytes (default: no limit beyond Node's 2 GiB buffer ceiling). */
   maxBytes?: number;
 }
-
-/** Newest MindIR version this loader knows (FORMAT.md: Version enum). Newer files load with a warning. */
-const KNOWN_MIND_IR_VERSION = 3;
 
 /** Loads a MindIR model from a file path or from bytes already in memory. */
 export async function loadMindir(source: string | Uint8Array, options: LoadOptions = {}): Promise<Model> {
@@ -71,74 +65,8 @@ export function decodeMindir(bytes: Uint8Array, options: LoadOptions = {}): Mode
   // A malformed key is the caller's mistake even when this file turns out not to be encrypted.
   if (key !== undefined) parseKeyForFile(key, file);
   const plain = encrypted ? decryptMindir(bytes, key, file) : bytes;
-  const proto = decodeModelProto(plain, file, encrypted);
-  const warnings: string[] = [];
-  if (proto.$unknowns?.length) warnings.push('file has fields this schema does not know (skipped): newer MindSpore?');
-  const mindIrVersion = Number(proto.mindIrVersion ?? 0);
-  if (mindIrVersion > KNOWN_MIND_IR_VERSION) {
-    warnings.push(
-      `mind_ir_version ${mindIrVersion} is newer than ${KNOWN_MIND_IR_VERSION}, the newest this loader knows`,
-    );
-  }
-  if (Object.hasOwn(proto, 'littleEndian') && proto.littleEndian === false) {
-    throw new MindletError('UNSUPPORTED', 'big-endian MindIR files are not supported', { file });
-  }
   const readExternal = externalReader(file, options.externalDataDir, encrypted ? key : undefined);
-  try {
-    const { graph, subgraphs } = buildGraphs(proto, { file, warnings, readExternal });
-    inferShapes(graph, warnings, { file });
-    for (const subgraph of subgraphs.values()) inferShapes(subgraph, warnings, { file });
-    const model: Model = {
-      source: file,
-      format: 'mindir',
-      producer: proto.producerName ?? '',
-      producerVersion: proto.modelVersion || proto.producerVersion || '',
-      irVersion: proto.irVersion ?? '',
-      mindIrVersion,
-      encrypted,
-      graph,
-      subgraphs,
-      warnings,
-    };
-    const preprocessor = proto.preprocessor?.op;
-    if (preprocessor?.length) {
-      model.preprocessor = preprocessor.map((op) => ({
-        inputColumns: op.inputColumns ?? '',
-        outputColumns: op.outputColumns ?? '',
-        projectColumns: op.projectColumns ?? '',
-        opType: op.opType ?? '',
-        operations: op.operations ?? '',
-        offload: op.offload ?? false,
-      }));
-    }
-    if (proto.userInfo) model.userInfo = parseUserInfo(proto.userInfo, warnings);
-    return model;
-  } catch (error) {
-    if (isMindletError(error)) throw error;
-    // A bug or a shape of input nobody anticipated: still one line naming the file, never a raw TypeError.
-    throw new MindletError('INVALID_FORMAT', `cannot read model: ${(error as Error).message}`, { file, cause: error });
-  }
-}
-
-function decodeModelProto(bytes: Uint8Array, file: string, encrypted: boolean): mind_ir.ModelProto {
-  if (bytes.byteLength === 0) throw new MindletError('INVALID_FORMAT', 'file is empty', { file });
-  try {
-    // Keep unknown fields: an enum value this schema lacks lands there and must become a named error, not a default.
-    const reader = protobuf.Reader.create(bytes);
-    reader.discardUnknown = false;
-    return mind_ir.ModelProto.decode(reader);
-  } catch (error) {
-    const reason = (error as Error).message;
-    const hint = encrypted ? ' after decryption' : '';
-    throw new MindletError(
-      'INVALID_FORMAT',
-      `not a valid MindIR file${hint} (protobuf: ${reason}); truncated or corrupted?`,
-      {
-        file,
-        cause: error,
-      },
-    );
-  }
+  return decodeMindirPlain(plain, { file, encrypted, readExternal });
 }
 
 /** External weight files are resolved inside the model's folder only: a location may not climb out of it. */
@@ -183,20 +111,6 @@ function externalReader(file: string, dir: string | undefined, key: string | Uin
     cache.set(location, bytes);
     return bytes;
   };
-}
-
-function parseUserInfo(text: string, warnings: string[]): Record<string, string> {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      return Object.fromEntries(
-        Object.entries(parsed).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
-      );
-    }
-  } catch {
-    warnings.push('user_info is not JSON; kept as text');
-  }
-  return { text };
 }
 
 function parseKeyForFile(key: string | Uint8Array, file: string): void {

@@ -4,7 +4,7 @@
  */
 import { isMindletError } from '../errors.js';
 
-export type ServingStatus = 400 | 404 | 405 | 413 | 415 | 422 | 500 | 503;
+export type ServingStatus = 400 | 404 | 405 | 413 | 415 | 422 | 500 | 503 | 507;
 
 export type ServingErrorCode =
   | 'BAD_REQUEST' // 400: the request cannot be parsed (bad JSON, bad binary header, data not matching its shape)
@@ -14,7 +14,8 @@ export type ServingErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE' // 415: content type the route does not take
   | 'INVALID_INPUT' // 422: well-formed, but does not match the model's signature (dtype, rank, dims, names)
   | 'INTERNAL' // 500: a bug or an engine failure
-  | 'UNAVAILABLE'; // 503: model known but not ready (loading, load failed)
+  | 'UNAVAILABLE' // 503: model known but not ready (loading, load failed)
+  | 'MODEL_TOO_LARGE'; // 507: the model cannot fit this server's memory (refused before loading; retrying won't help)
 
 const CODE_STATUS: Record<ServingErrorCode, ServingStatus> = {
   BAD_REQUEST: 400,
@@ -25,6 +26,7 @@ const CODE_STATUS: Record<ServingErrorCode, ServingStatus> = {
   INVALID_INPUT: 422,
   INTERNAL: 500,
   UNAVAILABLE: 503,
+  MODEL_TOO_LARGE: 507,
 };
 
 export class ServingError extends Error {

@@ -5,12 +5,11 @@
  */
 import path from 'node:path';
 import { MindletError } from '../errors.js';
-import type { Model } from '../mindir/types.js';
 import { decodeModel } from '../model/load.js';
 import { createSession } from '../runtime/session.js';
 import type { Session, Tensor } from '../runtime/types.js';
 import { resolveKeyRef } from '../store/key-ref.js';
-import type { Manifest } from '../store/manifest.js';
+import { checkManifestSignature, type Manifest } from '../store/manifest.js';
 import { ModelStore } from '../store/model-store.js';
 import { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from '../store/names.js';
 import { type ModelLocation, parseModelUri } from '../store/uri.js';
@@ -357,23 +356,6 @@ function namesFromLocation(location: ModelLocation): { name: string; version: st
   const base = (segments[segments.length - 1] ?? 'model').replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
   const name = isValidModelName(base) ? base : 'model';
   return { name, version: '1' };
-}
-
-/** A manifest written for another model must not rename this one's tensors. */
-function checkManifestSignature(manifest: Manifest | undefined, model: Model, uri: string): void {
-  if (!manifest) return;
-  const check = (what: string, declared: readonly { graphName: string }[], actual: readonly { name: string }[]) => {
-    const same =
-      declared.length === actual.length && declared.every((tensor, index) => tensor.graphName === actual[index]!.name);
-    if (!same)
-      throw new MindletError(
-        'INVALID_FORMAT',
-        `mindlet.json ${what} (${declared.map((t) => t.graphName).join(', ')}) do not match the model's (${actual.map((t) => t.name).join(', ')})`,
-        { file: uri },
-      );
-  };
-  check('inputs', manifest.signature.inputs, model.graph.inputs);
-  check('outputs', manifest.signature.outputs, model.graph.outputs);
 }
 
 function asError(error: unknown): Error {
