@@ -24,8 +24,11 @@ if (!existsSync(DEFAULT_LAYER_ZIP)) {
 }
 
 const app = new App();
+const endpointUrl: string | undefined = app.node.tryGetContext('mindlet:endpointUrl');
 new ExampleStack(app, app.node.tryGetContext('mindlet:stackName') ?? 'MindletExample', {
   batch: app.node.tryGetContext('mindlet:batch') !== 'false',
+  // For a manifest placing the model on ascend: where your ECS Anywhere servers serve it.
+  ...(endpointUrl === undefined ? {} : { accelerated: { endpointUrl } }),
 });
 // cdk-nag's AwsSolutions rules on every synth (CDK policy validation): an unacknowledged error fails it.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

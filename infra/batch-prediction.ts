@@ -15,6 +15,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { AcceleratedService } from './accelerated-service.js';
 import { grantKeyRef } from './key-ref-grant.js';
 import { modelEphemeralStorageMb, modelMemoryMb } from './memory-sizing.js';
 import type { ModelDescription } from './model-endpoint.js';
@@ -117,6 +118,13 @@ export interface BatchPredictionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Where jobs too heavy for the function run: the function gets the service's `heavyTaskEnvironment()` and may
+   * start its `jobTaskDefinition` (RunTask, a public API: the function stays outside any VPC); the job tasks get the
+   * same input and output access as the function.
+   * @default none: every job runs in the function
+   */
+  readonly heavyTasks?: AcceleratedService;
 }
 
 /** Objects in under one prefix, predictions out under another. */
@@ -204,6 +212,7 @@ export class BatchPrediction extends Construct {
         MAX_ATTEMPTS: String(maxAttempts),
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? 'mindlet-batch',
+        ...props.heavyTasks?.heavyTaskEnvironment(),
       },
       logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH }),
       description: `mindlet batch: ${this.inputPrefix} to ${this.outputPrefix}`,
@@ -215,38 +224,51 @@ export class BatchPrediction extends Construct {
         maxConcurrency: props.maxConcurrency,
       }),
     );
-    this.grantPrefixes(bucket);
+    grantPrefixes(this.function, bucket, this.inputPrefix, this.outputPrefix);
     props.source.grantRead(this.function);
     if (keyRef !== undefined) grantKeyRef(this.function, keyRef);
     this.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
     );
-  }
-
-  private grantPrefixes(bucket: s3.IBucket): void {
-    const fn = this.function;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${this.inputPrefix}*`)] }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [bucket.arnForObjects(`${this.outputPrefix}*`)],
-      }),
-    );
-    // Listing lets a missing status file answer 404 rather than 403; limited to the output prefix.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': [`${this.outputPrefix}*`] } },
-      }),
-    );
-    bucket.encryptionKey?.grantEncryptDecrypt(fn);
+    if (props.heavyTasks) {
+      const jobRole = props.heavyTasks.jobTaskDefinition.taskRole;
+      props.heavyTasks.grantRunJob(this.function);
+      grantPrefixes(jobRole, bucket, this.inputPrefix, this.outputPrefix);
+      // The job loads the model this function names (its MODEL_URI), which may not be the one the service serves.
+      if (props.source.uri !== props.heavyTasks.modelUri) props.source.grantRead(jobRole);
+      if (keyRef !== undefined) grantKeyRef(jobRole, keyRef);
+    }
   }
 }
 
-function checkPrefix(what: string, prefix: string): string {
+/**
+ * `s3:GetObject` under the input prefix; `s3:GetObject`/`PutObject`/`AbortMultipartUpload` under the output prefix;
+ * `s3:ListBucket` limited to the output prefix; and the bucket's key, if it has one. Shared by the batch function,
+ * `AcceleratedService`'s workers and heavy-job tasks.
+ */
+export function grantPrefixes(grantee: iam.IGrantable, bucket: s3.IBucket, input: string, output: string): void {
+  const principal = grantee.grantPrincipal;
+  principal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${input}*`)] }),
+  );
+  principal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+      resources: [bucket.arnForObjects(`${output}*`)],
+    }),
+  );
+  // Listing lets a missing status file answer 404 rather than 403; limited to the output prefix.
+  principal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${output}*`] } },
+    }),
+  );
+  bucket.encryptionKey?.grantEncryptDecrypt(grantee);
+}
+
+export function checkPrefix(what: string, prefix: string): string {
   if (!prefix.endsWith('/') || prefix.startsWith('/') || prefix.includes('..') || prefix.includes('*'))
     throw new Error(`${what} ${JSON.stringify(prefix)}: give a key prefix ending in '/', e.g. 'in/'`);
   return prefix;

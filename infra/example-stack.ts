@@ -1,14 +1,17 @@
 /**
  * The example deployment: a model registry holding the bundled LeNet example, an HTTP endpoint for it and a batch
- * pipeline on a data bucket, secure by default and checked by cdk-nag's AwsSolutions pack. Every suppression below
- * says why the finding does not apply.
+ * pipeline on a data bucket, secure by default and checked by cdk-nag's AwsSolutions pack. A model whose manifest
+ * places it on `gpu` or `ascend` also gets an `AcceleratedService`, which the endpoint forwards to and the batch
+ * pipeline runs heavy jobs on. Every suppression below says why the finding does not apply.
  */
 import { readFileSync } from 'node:fs';
 import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { Manifest } from '../src/store/manifest.js';
+import { AcceleratedService } from './accelerated-service.js';
 import { BatchPrediction } from './batch-prediction.js';
 import { ModelEndpoint } from './model-endpoint.js';
 import { ModelRegistry, ModelSource } from './model-registry.js';
@@ -29,6 +32,12 @@ export interface ExampleStackProps extends StackProps {
    * @default the bundled example in a new ModelRegistry
    */
   readonly model?: { uri: string; manifest: Manifest };
+  /**
+   * For a model placed on `gpu`/`ascend`: the container image (`containers/Dockerfile.<target>` by default) and, for
+   * Ascend, the URL of your servers (`endpointUrl`, required there).
+   * @default the default image; no endpoint URL
+   */
+  readonly accelerated?: { image?: ecs.ContainerImage; endpointUrl?: string };
 }
 
 export class ExampleStack extends Stack {
@@ -36,6 +45,8 @@ export class ExampleStack extends Stack {
   readonly registry: ModelRegistry | undefined;
   readonly endpoint: ModelEndpoint;
   readonly batch: BatchPrediction | undefined;
+  /** For a model placed on `gpu` or `ascend`. */
+  readonly accelerated: AcceleratedService | undefined;
 
   constructor(scope: Construct, id: string, props: ExampleStackProps = {}) {
     super(scope, id, props);
@@ -72,11 +83,23 @@ export class ExampleStack extends Stack {
     }
     const layer = new NativeRuntimeLayer(this, 'NativeRuntime', props.layerZip ? { zipPath: props.layerZip } : {});
 
+    const target = manifest.placement?.target;
+    this.accelerated =
+      target === 'gpu' || target === 'ascend'
+        ? new AcceleratedService(this, 'Accelerated', {
+            model: manifest,
+            source,
+            accelerator: target,
+            image: props.accelerated?.image,
+            endpointUrl: props.accelerated?.endpointUrl,
+          })
+        : undefined;
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
       model: manifest,
       source,
       layer: layer.layerVersion,
       codePath: `${functionsDir}/http`,
+      taskRoutes: this.accelerated ? [{ name: manifest.name, service: this.accelerated }] : undefined,
     });
 
     let data: s3.Bucket | undefined;
@@ -98,6 +121,7 @@ export class ExampleStack extends Stack {
         model: manifest,
         layer: layer.layerVersion,
         codePath: `${functionsDir}/batch`,
+        heavyTasks: this.accelerated,
       });
     }
     this.suppressFindings(logs, modelObjects, data);
@@ -141,6 +165,12 @@ export class ExampleStack extends Stack {
       reason:
         'The functions are pinned to nodejs22.x, the Node.js major the native runtime layer is built and tested against; moving to a newer runtime is a deliberate, tested change.',
     });
+    if (this.accelerated?.vpc)
+      Validations.of(this.endpoint.function).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'The endpoint function runs in the VPC to reach the internal load balancer; AWS maintains this policy for exactly the network interfaces that needs.',
+      });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions::AwsSolutions-APIG1',
       reason:

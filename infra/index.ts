@@ -1,7 +1,28 @@
-/** mindlet's CDK constructs: a model registry, the native runtime layer, online endpoints and batch pipelines. */
+/**
+ * mindlet's CDK constructs: a model registry, the native runtime layer, online endpoints, batch pipelines and
+ * accelerated (GPU / Ascend) container services.
+ */
+export {
+  type AcceleratedBatchOptions,
+  AcceleratedService,
+  type AcceleratedServiceProps,
+  type Accelerator,
+  ASCEND_CONTROL_DEVICES,
+  ASCEND_DRIVER_MOUNTS,
+  acceleratorImage,
+  CONTAINER_CONTEXT_EXCLUDE,
+  CONTAINER_NAME,
+  DEFAULT_ASCEND_DEVICES,
+  DEFAULT_GPU_INSTANCE_TYPES,
+  HEALTH_CHECK_PATH,
+  MAX_STOP_TIMEOUT_SECONDS,
+  MODEL_CACHE_DIR,
+  SERVE_PORT,
+} from './accelerated-service.js';
 export {
   BatchPrediction,
   type BatchPredictionProps,
+  grantPrefixes,
   VISIBILITY_TIMEOUT_FACTOR,
 } from './batch-prediction.js';
 export {
@@ -23,6 +44,7 @@ export {
   type ModelDescription,
   ModelEndpoint,
   type ModelEndpointProps,
+  type TaskRoute,
 } from './model-endpoint.js';
 export { DEFAULT_MODEL_FILE, ModelRegistry, type ModelRegistryProps, ModelSource } from './model-registry.js';
 export {

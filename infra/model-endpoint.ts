@@ -9,12 +9,16 @@ import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigateway
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { TASK_ROUTES_ENV } from '../src/routing/types.js';
 import type { Manifest } from '../src/store/manifest.js';
+import { checkModelName } from '../src/store/names.js';
+import type { AcceleratedService } from './accelerated-service.js';
 import { grantKeyRef } from './key-ref-grant.js';
 import { modelEphemeralStorageMb, modelMemoryMb } from './memory-sizing.js';
 import type { ModelSource } from './model-registry.js';
@@ -150,6 +154,19 @@ export interface ModelEndpointProps {
    * @default no alarm actions
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Models the function forwards to container services instead of running them (`TASK_ROUTES`, `name=url,...`).
+   * With GPU services the function runs in their VPC's subnets (all routes must share one VPC), in a security group
+   * the services' load balancers admit.
+   * @default none: the function runs every model itself, outside any VPC
+   */
+  readonly taskRoutes?: ReadonlyArray<TaskRoute>;
+}
+
+/** A model name the http function forwards, and the service it forwards to. */
+export interface TaskRoute {
+  readonly name: string;
+  readonly service: AcceleratedService;
 }
 
 /** One model behind an authenticated HTTPS endpoint on Lambda. */
@@ -173,7 +190,8 @@ export class ModelEndpoint extends Construct implements InferenceService {
     if (this.authorization.kind === 'jwt' && frontDoor === FrontDoor.FUNCTION_URL)
       throw new Error('JWT authorization needs the HTTP API front door: function URLs take AWS_IAM or no auth');
     const target = model.placement?.target;
-    if (target === 'gpu' || target === 'ascend')
+    const routed = props.taskRoutes?.some((route) => route.name === model.name) ?? false;
+    if ((target === 'gpu' || target === 'ascend') && !routed)
       Annotations.of(this).addWarningV2(
         'mindlet:placement',
         `model ${model.name} is placed on ${target}; ModelEndpoint serves it on CPU (AcceleratedService is the ${target} path)`,
@@ -181,6 +199,8 @@ export class ModelEndpoint extends Construct implements InferenceService {
 
     const timeout = props.timeout ?? Duration.seconds(30);
     const keyRef = props.keyRef ?? model.encryption?.keyRef;
+    const routes = props.taskRoutes ?? [];
+    const network = routesNetwork(routes);
     this.function = new lambda.Function(this, 'Function', {
       code: lambda.Code.fromAsset(props.codePath ?? mindletPath('dist/functions/http')),
       handler: 'index.handler',
@@ -200,12 +220,18 @@ export class ModelEndpoint extends Construct implements InferenceService {
         MODEL_NAME: model.name,
         ...(keyRef === undefined ? {} : { MODEL_KEY_REF: keyRef }),
         POWERTOOLS_SERVICE_NAME: props.serviceName ?? `mindlet-${model.name}`,
+        ...(routes.length === 0
+          ? {}
+          : { [TASK_ROUTES_ENV]: routes.map((route) => `${route.name}=${route.service.url}`).join(',') }),
       },
+      ...network,
       logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH }),
       description: `mindlet endpoint for ${model.name}`,
     });
     props.source.grantRead(this.function);
     if (keyRef !== undefined) grantKeyRef(this.function, keyRef);
+    // Internal load balancers admit callers by security group; Ascend services are reached on your own network.
+    for (const route of routes) if (route.service.loadBalancer) route.service.grantInvoke(this.function);
 
     this.alias = new lambda.Alias(this, 'Live', {
       aliasName: 'live',
@@ -274,4 +300,23 @@ export class ModelEndpoint extends Construct implements InferenceService {
     }
     return alarms;
   }
+}
+
+/** The VPC and subnets of the routes' GPU services (one VPC for all), for the function to reach their load balancers. */
+function routesNetwork(routes: ReadonlyArray<TaskRoute>): { vpc?: ec2.IVpc; vpcSubnets?: ec2.SubnetSelection } {
+  const names = new Set<string>();
+  for (const route of routes) {
+    checkModelName(route.name);
+    if (names.has(route.name)) throw new Error(`taskRoutes names ${route.name} twice`);
+    names.add(route.name);
+  }
+  const networked = routes.filter((route) => route.service.vpc !== undefined);
+  const first = networked[0];
+  if (!first) return {};
+  for (const route of networked)
+    if (route.service.vpc !== first.service.vpc)
+      throw new Error(
+        `taskRoutes ${first.name} and ${route.name} are in different VPCs: the function can join only one`,
+      );
+  return { vpc: first.service.vpc, vpcSubnets: first.service.vpcSubnets };
 }
