@@ -22,8 +22,23 @@ describe('package exports', () => {
     ],
     ['mindlet/client', ['KServeClient']],
     ['mindlet/server', ['startModelServer']],
-    ['mindlet/infra', ['ModelRegistry', 'NativeRuntimeLayer', 'ModelEndpoint', 'BatchPrediction', 'modelMemoryMb']],
-    ['mindlet/batch', ['BatchPipeline', 'runBatch', 'listBatchStatus', 'codecForKey', 'isPermanentBatchError']],
+    [
+      'mindlet/infra',
+      [
+        'ModelRegistry',
+        'NativeRuntimeLayer',
+        'ModelEndpoint',
+        'BatchPrediction',
+        'AcceleratedService',
+        'modelMemoryMb',
+      ],
+    ],
+    [
+      'mindlet/batch',
+      ['BatchPipeline', 'runBatch', 'listBatchStatus', 'codecForKey', 'isPermanentBatchError', 'EcsTaskRunner'],
+    ],
+    ['mindlet/routing', ['placeModel', 'placementOfManifest', 'profileFromModel', 'parseTaskRoutes', 'withTaskRoutes']],
+    ['mindlet/worker', ['SqsWorker', 'runTaskJob', 'parseTaskJobSpec', 'startHealthServer']],
   ])('%s exports %j', async (specifier, names) => {
     const module = (await import(specifier)) as Record<string, unknown>;
     for (const name of names) expect(typeof module[name], `${specifier}.${name}`).toBe('function');

@@ -1,4 +1,5 @@
 /** Event-driven batch prediction: `mindlet/batch`. */
+export { EcsTaskRunner, type EcsTaskRunnerOptions, taskPlacementByPolicy } from './ecs-task-runner.js';
 export { codecForKey } from './formats/index.js';
 export { MAX_MICRO_BATCH, type MicroBatchPlan, planMicroBatch } from './micro-batch.js';
 export {

@@ -3,6 +3,15 @@
  * a Cloudflare Worker), why, and what each target would cost; the targets' limits; the CPU function's memory sizing.
  */
 export {
+  type ForwardEvent,
+  type ForwardOptions,
+  type ForwardProtocol,
+  parseTaskRoutes,
+  TaskForwarder,
+  type TaskRoutes,
+} from './forwarder.js';
+export { emptyRepository, modelOfPath, type TaskRouteOptions, withTaskRoutes } from './front.js';
+export {
   ASCEND_910B_DEVICE_MEMORY_MB,
   type AscendDevice,
   ATLAS_300I_DUO_DEVICE,

@@ -35,7 +35,7 @@ const ValueInfo& LoadContext::input_info(int i) const {
 }
 
 void LoadContext::fail(const std::string& msg) const {
-  throw EngineError("INVALID_GRAPH", node_.op + " node " + node_.name + ": " + msg);
+  MINDLET_FAIL("INVALID_GRAPH", node_.op + " node " + node_.name + ": " + msg);
 }
 
 const ValueDesc& InferContext::input(int i) const {
@@ -59,7 +59,7 @@ void InferContext::set_output(int i, DType dtype, Shape shape) {
 }
 
 void InferContext::fail(const std::string& msg) const {
-  throw EngineError("INVALID_ARGUMENT", node_.op + " node " + node_.name + ": " + msg);
+  MINDLET_FAIL("INVALID_ARGUMENT", node_.op + " node " + node_.name + ": " + msg);
 }
 
 const Attr* Attrs::find(const std::string& k) const {
@@ -67,20 +67,30 @@ const Attr* Attrs::find(const std::string& k) const {
   return it == items.end() ? nullptr : &it->second;
 }
 
-static double attr_number(const Attr& a) {
+// The attribute as a number; false when it is not one (the callers name the attribute in their error).
+static bool attr_number(const Attr& a, double* out) {
   switch (a.kind) {
-    case Attr::Kind::Number: return a.number;
-    case Attr::Kind::Int: return double(a.integer);
-    case Attr::Kind::Bool: return a.boolean ? 1 : 0;
+    case Attr::Kind::Number: *out = a.number; return true;
+    case Attr::Kind::Int: *out = double(a.integer); return true;
+    case Attr::Kind::Bool: *out = a.boolean ? 1 : 0; return true;
     case Attr::Kind::List:
-      if (a.list.size() == 1) return attr_number(a.list[0]);
+      if (a.list.size() == 1) return attr_number(a.list[0], out);
       break;
     case Attr::Kind::Tensor:
-      if (a.tensor && a.tensor->numel() == 1) return read_as_double(a.tensor->data, a.tensor->dtype, 0);
+      if (a.tensor && a.tensor->numel() == 1) {
+        *out = read_as_double(a.tensor->data, a.tensor->dtype, 0);
+        return true;
+      }
       break;
     default: break;
   }
-  throw EngineError("INVALID_GRAPH", "attribute is not a number");
+  return false;
+}
+
+static double attr_number(const Attr& a) {
+  double v = 0;
+  if (!attr_number(a, &v)) MINDLET_FAIL("INVALID_GRAPH", "attribute is not a number");
+  return v;
 }
 
 int64_t Attrs::get_int(const std::string& k, int64_t def) const {
@@ -89,21 +99,17 @@ int64_t Attrs::get_int(const std::string& k, int64_t def) const {
   if (a->kind == Attr::Kind::Int) return a->integer;
   if (a->kind == Attr::Kind::Tensor && a->tensor && a->tensor->numel() == 1)
     return read_as_int(a->tensor->data, a->tensor->dtype, 0);
-  try {
-    return int64_t(attr_number(*a));
-  } catch (const EngineError&) {
-    throw EngineError("INVALID_GRAPH", "attribute " + k + " is not an integer");
-  }
+  double v = 0;
+  if (!attr_number(*a, &v)) MINDLET_FAIL("INVALID_GRAPH", "attribute " + k + " is not an integer");
+  return int64_t(v);
 }
 
 double Attrs::get_float(const std::string& k, double def) const {
   const Attr* a = find(k);
   if (!a || a->kind == Attr::Kind::None) return def;
-  try {
-    return attr_number(*a);
-  } catch (const EngineError&) {
-    throw EngineError("INVALID_GRAPH", "attribute " + k + " is not a number");
-  }
+  double v = 0;
+  if (!attr_number(*a, &v)) MINDLET_FAIL("INVALID_GRAPH", "attribute " + k + " is not a number");
+  return v;
 }
 
 bool Attrs::get_bool(const std::string& k, bool def) const {
@@ -117,7 +123,7 @@ std::string Attrs::get_string(const std::string& k, const std::string& def) cons
   const Attr* a = find(k);
   if (!a || a->kind == Attr::Kind::None) return def;
   if (a->kind == Attr::Kind::String || a->kind == Attr::Kind::Type) return a->str;
-  throw EngineError("INVALID_GRAPH", "attribute " + k + " is not a string");
+  MINDLET_FAIL("INVALID_GRAPH", "attribute " + k + " is not a string");
 }
 
 std::vector<int64_t> Attrs::get_ints(const std::string& k) const {

@@ -50,14 +50,14 @@ struct Plan {
   // (runs of one session are serialized, so patching them in place is safe).
   std::vector<std::vector<TensorView>> step_in, step_out;
   size_t arena_bytes = 0;
-  std::mutex arenas_mu;
+  Mutex arenas_mu;
   std::vector<void*> free_arenas;  // 64-byte aligned, arena_bytes each
   ~Plan() {
     for (void* a : free_arenas) std::free(a);
   }
   void* take_arena() {
     {
-      std::lock_guard<std::mutex> lock(arenas_mu);
+      LockGuard<Mutex> lock(arenas_mu);
       if (!free_arenas.empty()) {
         void* a = free_arenas.back();
         free_arenas.pop_back();
@@ -65,11 +65,11 @@ struct Plan {
       }
     }
     void* a = std::aligned_alloc(kAlign, std::max(kAlign, align_up(arena_bytes)));
-    if (!a) throw EngineError("LIMIT_EXCEEDED", "out of memory allocating " + std::to_string(arena_bytes) + " bytes of activations");
+    if (!a) MINDLET_FAIL("LIMIT_EXCEEDED", "out of memory allocating " + std::to_string(arena_bytes) + " bytes of activations");
     return a;
   }
   void give_arena(void* a) {
-    std::lock_guard<std::mutex> lock(arenas_mu);
+    LockGuard<Mutex> lock(arenas_mu);
     free_arenas.push_back(a);
   }
 };
@@ -121,7 +121,7 @@ Session::Session(Graph graph, SessionOptions options)
   if (!missing.empty()) {
     std::string msg = "unsupported operator" + std::string(missing.size() > 1 ? "s: " : ": ");
     for (size_t i = 0; i < missing.size(); ++i) msg += (i ? ", " : "") + missing[i];
-    throw EngineError("UNSUPPORTED", msg);
+    MINDLET_FAIL("UNSUPPORTED", msg);
   }
   fold_constants();
   fuse();
@@ -176,7 +176,7 @@ void Session::release(int v) {
 Session::~Session() = default;
 
 std::vector<std::pair<std::string, std::pair<double, int64_t>>> Session::op_profile() const {
-  std::lock_guard<std::mutex> lock(run_mu_);
+  LockGuard<Mutex> lock(run_mu_);
   return {op_ms_.begin(), op_ms_.end()};
 }
 
@@ -429,7 +429,7 @@ void Session::fuse() {
 }
 
 std::shared_ptr<Plan> Session::plan_for(const std::vector<InputTensor>& inputs) {
-  std::lock_guard<std::mutex> lock(plans_mu_);
+  LockGuard<Mutex> lock(plans_mu_);
   for (auto it = plans_.begin(); it != plans_.end(); ++it) {
     bool same = true;
     for (size_t k = 0; k < inputs.size() && same; ++k) same = (*it)->input_shapes[k] == inputs[k].shape;
@@ -491,12 +491,12 @@ std::shared_ptr<Plan> Session::make_plan(const std::vector<Shape>& shapes) {
     bool all_const = true;
     for (int v : n.inputs) {
       if (!known[size_t(v)])
-        throw EngineError("INVALID_GRAPH", n.op + " node " + n.name + ": input " + graph_.values[size_t(v)].name + " is never computed");
+        MINDLET_FAIL("INVALID_GRAPH", n.op + " node " + n.name + ": input " + graph_.values[size_t(v)].name + " is never computed");
       in.push_back(p.descs[size_t(v)]);
       all_const = all_const && p.descs[size_t(v)].const_data;
     }
     if (is_planner_op(n.op)) {
-      if (in.empty()) throw EngineError("INVALID_GRAPH", n.op + " node " + n.name + ": expects an input");
+      if (in.empty()) MINDLET_FAIL("INVALID_GRAPH", n.op + " node " + n.name + ": expects an input");
       auto t = make_owned_tensor(DType::I64, {int64_t(in[0].shape.size())});
       std::memcpy(t->owned.data(), in[0].shape.data(), in[0].shape.size() * 8);
       p.folded.push_back(t);
@@ -539,7 +539,7 @@ std::shared_ptr<Plan> Session::make_plan(const std::vector<Shape>& shapes) {
     if (kernel.is_view()) {
       int o = n.outputs[0];
       if (p.descs[size_t(o)].numel() != in[0].numel())
-        throw EngineError("INVALID_ARGUMENT", n.op + " node " + n.name + ": cannot view " + shape_str(in[0].shape) + " as " + shape_str(p.descs[size_t(o)].shape));
+        MINDLET_FAIL("INVALID_ARGUMENT", n.op + " node " + n.name + ": cannot view " + shape_str(in[0].shape) + " as " + shape_str(p.descs[size_t(o)].shape));
       root[size_t(o)] = root[size_t(n.inputs[0])];
       continue;
     }
@@ -598,97 +598,104 @@ std::shared_ptr<Plan> Session::make_plan(const std::vector<Shape>& shapes) {
 
 std::vector<OutputTensor> Session::run(const std::vector<InputTensor>& inputs) {
   if (inputs.size() != graph_.inputs.size())
-    throw EngineError("INVALID_ARGUMENT", "expected " + std::to_string(graph_.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
+    MINDLET_FAIL("INVALID_ARGUMENT", "expected " + std::to_string(graph_.inputs.size()) + " inputs, got " + std::to_string(inputs.size()));
   for (size_t k = 0; k < inputs.size(); ++k) {
     const ValueInfo& vi = graph_.values[size_t(graph_.inputs[k])];
     if (inputs[k].dtype != vi.dtype)
-      throw EngineError("INVALID_ARGUMENT", "input " + vi.name + " must be " + dtype_name(vi.dtype) + ", got " + dtype_name(inputs[k].dtype));
+      MINDLET_FAIL("INVALID_ARGUMENT", "input " + vi.name + " must be " + dtype_name(vi.dtype) + ", got " + dtype_name(inputs[k].dtype));
     if (vi.rank_known) {
       bool ok = vi.shape.size() == inputs[k].shape.size();
       for (size_t d = 0; ok && d < vi.shape.size(); ++d) ok = vi.shape[d] < 0 || vi.shape[d] == inputs[k].shape[d];
       if (!ok)
-        throw EngineError("INVALID_ARGUMENT", "input " + vi.name + " must have shape " + shape_str(vi.shape) + ", got " + shape_str(inputs[k].shape));
+        MINDLET_FAIL("INVALID_ARGUMENT", "input " + vi.name + " must have shape " + shape_str(vi.shape) + ", got " + shape_str(inputs[k].shape));
     }
     if (inputs[k].bytes != size_t(shape_numel(inputs[k].shape)) * dtype_size(inputs[k].dtype))
-      throw EngineError("INVALID_ARGUMENT", "input " + vi.name + " has " + std::to_string(inputs[k].bytes) + " bytes of data for shape " + shape_str(inputs[k].shape));
+      MINDLET_FAIL("INVALID_ARGUMENT", "input " + vi.name + " has " + std::to_string(inputs[k].bytes) + " bytes of data for shape " + shape_str(inputs[k].shape));
   }
-  std::lock_guard<std::mutex> run_lock(run_mu_);
+  LockGuard<Mutex> run_lock(run_mu_);
   std::shared_ptr<Plan> plan = plan_for(inputs);
   Plan& p = *plan;
   const size_t nv = graph_.values.size();
   void* arena = p.take_arena();
   std::vector<OutputTensor> outputs;
   std::vector<void*> out_buffers(nv, nullptr);
-  auto release = [&] {
-    p.give_arena(arena);
-    for (void* b : out_buffers) std::free(b);
-  };
-  try {
-    for (size_t v = 0; v < nv; ++v) {
-      if (p.storage[v] != Storage::Output || p.root[v] != int(v)) continue;
-      size_t bytes = size_t(p.descs[size_t(v)].numel()) * dtype_size(p.descs[size_t(v)].dtype);
-      out_buffers[size_t(v)] = std::aligned_alloc(kAlign, align_up(std::max<size_t>(bytes, 1)));
-      if (!out_buffers[size_t(v)]) throw EngineError("LIMIT_EXCEEDED", "out of memory allocating an output");
+  // On every exit the arena goes back and output buffers not handed to the caller are freed; on an error
+  // (an exception natively) the copies already made for `outputs` go too. No try/catch: the WebAssembly build
+  // has no exceptions (an error traps there, and the JS side discards the whole instance).
+  struct Cleanup {
+    Plan& p;
+    void* arena;
+    std::vector<void*>& out_buffers;
+    std::vector<OutputTensor>& outputs;
+    bool succeeded = false;
+    ~Cleanup() {
+      if (!succeeded) {
+        for (auto& o : outputs)
+          if (o.data) {
+            bool owned_elsewhere = false;
+            for (void* b : out_buffers) owned_elsewhere = owned_elsewhere || b == o.data;
+            if (!owned_elsewhere) std::free(o.data);
+          }
+      }
+      p.give_arena(arena);
+      for (void* b : out_buffers) std::free(b);
     }
-    auto ptr = [&](int v) -> void* {
-      switch (p.storage[size_t(v)]) {
-        case Storage::Const: return const_cast<void*>(p.const_data[size_t(v)]);
-        case Storage::Input: return const_cast<void*>(inputs[p.offset[size_t(v)]].data);
-        case Storage::Output: return out_buffers[size_t(p.root[size_t(v)])];
-        case Storage::Arena: return static_cast<uint8_t*>(arena) + p.offset[size_t(v)];
-      }
-      return nullptr;
-    };
-    for (size_t s = 0; s < p.exec.size(); ++s) {
-      const int step = p.exec[s];
-      const Node& n = graph_.nodes[size_t(step)];
-      auto& in = p.step_in[s];
-      auto& out = p.step_out[s];
-      for (size_t k = 0; k < in.size(); ++k) in[k].data = ptr(n.inputs[k]);
-      for (size_t k = 0; k < out.size(); ++k) out[k].data = ptr(n.outputs[k]);
-      RunContext ctx(in, out, static_cast<uint8_t*>(arena) + p.scratch_offset[size_t(step)], pool_);
-      if (options_.profile) {
-        auto t0 = std::chrono::steady_clock::now();
-        kernels_[size_t(step)]->run(ctx);
-        // Keyed by op and output shape, so a slow layer class stands out (grouped convolutions apart).
-        std::string key = n.op + (n.attrs.get_int("group", 1) > 1 ? " (grouped) " : " ") + shape_str(out[0].shape);
-        if (n.op == "Conv2D") key += " k" + std::to_string(in.size() > 1 && in[1].shape.size() == 4 ? in[1].shape[3] : 0);
-        auto& slot = op_ms_[key];
-        slot.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        slot.second++;
-      } else {
-        kernels_[size_t(step)]->run(ctx);
-      }
-    }
-    std::vector<char> handed(nv, 0);
-    for (int v : graph_.outputs) {
-      OutputTensor t{p.descs[size_t(v)].dtype, p.descs[size_t(v)].shape, nullptr, 0};
-      t.bytes = size_t(shape_numel(t.shape)) * dtype_size(t.dtype);
-      void* own = out_buffers[size_t(v)];
-      if (own && !handed[size_t(v)] && p.storage[size_t(v)] == Storage::Output) {
-        // The buffer itself goes to the caller; a second output naming the same value gets a copy.
-        t.data = own;
-        handed[size_t(v)] = 1;
-      } else {
-        t.data = std::malloc(std::max<size_t>(t.bytes, 1));
-        if (!t.data) throw EngineError("LIMIT_EXCEEDED", "out of memory copying an output");
-        std::memcpy(t.data, ptr(v), t.bytes);
-      }
-      outputs.push_back(t);
-    }
-    for (size_t v = 0; v < nv; ++v)
-      if (handed[v]) out_buffers[v] = nullptr;
-  } catch (...) {
-    for (auto& o : outputs)
-      if (o.data) {
-        bool owned_elsewhere = false;
-        for (void* b : out_buffers) owned_elsewhere = owned_elsewhere || b == o.data;
-        if (!owned_elsewhere) std::free(o.data);
-      }
-    release();
-    throw;
+  } cleanup{p, arena, out_buffers, outputs};
+  for (size_t v = 0; v < nv; ++v) {
+    if (p.storage[v] != Storage::Output || p.root[v] != int(v)) continue;
+    size_t bytes = size_t(p.descs[size_t(v)].numel()) * dtype_size(p.descs[size_t(v)].dtype);
+    out_buffers[size_t(v)] = std::aligned_alloc(kAlign, align_up(std::max<size_t>(bytes, 1)));
+    if (!out_buffers[size_t(v)]) MINDLET_FAIL("LIMIT_EXCEEDED", "out of memory allocating an output");
   }
-  release();
+  auto ptr = [&](int v) -> void* {
+    switch (p.storage[size_t(v)]) {
+      case Storage::Const: return const_cast<void*>(p.const_data[size_t(v)]);
+      case Storage::Input: return const_cast<void*>(inputs[p.offset[size_t(v)]].data);
+      case Storage::Output: return out_buffers[size_t(p.root[size_t(v)])];
+      case Storage::Arena: return static_cast<uint8_t*>(arena) + p.offset[size_t(v)];
+    }
+    return nullptr;
+  };
+  for (size_t s = 0; s < p.exec.size(); ++s) {
+    const int step = p.exec[s];
+    const Node& n = graph_.nodes[size_t(step)];
+    auto& in = p.step_in[s];
+    auto& out = p.step_out[s];
+    for (size_t k = 0; k < in.size(); ++k) in[k].data = ptr(n.inputs[k]);
+    for (size_t k = 0; k < out.size(); ++k) out[k].data = ptr(n.outputs[k]);
+    RunContext ctx(in, out, static_cast<uint8_t*>(arena) + p.scratch_offset[size_t(step)], pool_);
+    if (options_.profile) {
+      auto t0 = std::chrono::steady_clock::now();
+      kernels_[size_t(step)]->run(ctx);
+      // Keyed by op and output shape, so a slow layer class stands out (grouped convolutions apart).
+      std::string key = n.op + (n.attrs.get_int("group", 1) > 1 ? " (grouped) " : " ") + shape_str(out[0].shape);
+      if (n.op == "Conv2D") key += " k" + std::to_string(in.size() > 1 && in[1].shape.size() == 4 ? in[1].shape[3] : 0);
+      auto& slot = op_ms_[key];
+      slot.first += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      slot.second++;
+    } else {
+      kernels_[size_t(step)]->run(ctx);
+    }
+  }
+  std::vector<char> handed(nv, 0);
+  for (int v : graph_.outputs) {
+    OutputTensor t{p.descs[size_t(v)].dtype, p.descs[size_t(v)].shape, nullptr, 0};
+    t.bytes = size_t(shape_numel(t.shape)) * dtype_size(t.dtype);
+    void* own = out_buffers[size_t(v)];
+    if (own && !handed[size_t(v)] && p.storage[size_t(v)] == Storage::Output) {
+      // The buffer itself goes to the caller; a second output naming the same value gets a copy.
+      t.data = own;
+      handed[size_t(v)] = 1;
+    } else {
+      t.data = std::malloc(std::max<size_t>(t.bytes, 1));
+      if (!t.data) MINDLET_FAIL("LIMIT_EXCEEDED", "out of memory copying an output");
+      std::memcpy(t.data, ptr(v), t.bytes);
+    }
+    outputs.push_back(t);
+  }
+  for (size_t v = 0; v < nv; ++v)
+    if (handed[v]) out_buffers[v] = nullptr;
+  cleanup.succeeded = true;
   return outputs;
 }
 

@@ -4,12 +4,12 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "graph.h"
 #include "kernel.h"
+#include "sync.h"
 #include "thread_pool.h"
 
 namespace mindlet {
@@ -72,9 +72,9 @@ class Session {
   Graph graph_;
   SessionOptions options_;
   ThreadPool pool_;
-  mutable std::mutex run_mu_;  // one inference at a time uses the pool; concurrent runs queue here
+  mutable Mutex run_mu_;  // one inference at a time uses the pool; concurrent runs queue here
   std::vector<std::unique_ptr<Kernel>> kernels_;  // by node index; null for removed nodes
-  std::mutex plans_mu_;
+  Mutex plans_mu_;
   std::list<std::shared_ptr<Plan>> plans_;  // most recently used first
   Stats stats_;
   std::vector<int> unpinned_;

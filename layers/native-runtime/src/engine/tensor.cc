@@ -1,8 +1,41 @@
 #include "tensor.h"
 
 #include <cstring>
+#include <new>
 
 namespace mindlet {
+
+#if defined(__wasm__)
+FailRecord& fail_record() {
+  static FailRecord record{};
+  return record;
+}
+
+static void copy_truncated(char* dst, size_t cap, const char* src) {
+  size_t n = std::strlen(src);
+  if (n >= cap) n = cap - 1;
+  std::memcpy(dst, src, n);
+  dst[n] = 0;
+}
+
+void engine_fail(const char* code, const std::string& msg) {
+  FailRecord& r = fail_record();
+  copy_truncated(r.code, sizeof r.code, code);
+  copy_truncated(r.message, sizeof r.message, msg.c_str());
+  __builtin_trap();
+}
+
+void engine_out_of_memory() {
+  FailRecord& r = fail_record();
+  copy_truncated(r.code, sizeof r.code, "LIMIT_EXCEEDED");
+  copy_truncated(r.message, sizeof r.message, "out of memory (the WebAssembly engine's 4 GiB address space is full)");
+  __builtin_trap();
+}
+#else
+void engine_fail(const char* code, const std::string& msg) { throw EngineError(code, msg); }
+
+void engine_out_of_memory() { throw std::bad_alloc(); }
+#endif
 
 size_t dtype_size(DType t) {
   switch (t) {
@@ -33,15 +66,24 @@ const char* dtype_name(DType t) {
   return "?";
 }
 
-DType dtype_from_name(const std::string& n) {
+bool try_dtype_from_name(const std::string& n, DType* out) {
   static const std::pair<const char*, DType> table[] = {
       {"float32", DType::F32}, {"float64", DType::F64}, {"float16", DType::F16}, {"bfloat16", DType::BF16},
       {"int8", DType::I8},     {"int16", DType::I16},   {"int32", DType::I32},   {"int64", DType::I64},
       {"uint8", DType::U8},    {"uint16", DType::U16},  {"uint32", DType::U32},  {"uint64", DType::U64},
       {"bool", DType::Bool}};
   for (auto& [name, t] : table)
-    if (n == name) return t;
-  throw EngineError("UNSUPPORTED", "element type " + n + " is not supported by the engine");
+    if (n == name) {
+      *out = t;
+      return true;
+    }
+  return false;
+}
+
+DType dtype_from_name(const std::string& n) {
+  DType t;
+  if (!try_dtype_from_name(n, &t)) MINDLET_FAIL("UNSUPPORTED", "element type " + n + " is not supported by the engine");
+  return t;
 }
 
 int64_t shape_numel(const Shape& s) {
@@ -118,7 +160,7 @@ void write_from_double(void* p, DType t, int64_t i, double v) {
     case DType::U32: static_cast<uint32_t*>(p)[i] = uint32_t(v); break;
     case DType::U64: static_cast<uint64_t*>(p)[i] = uint64_t(v); break;
     case DType::F16: case DType::BF16:
-      throw EngineError("UNSUPPORTED", std::string("writing ") + dtype_name(t) + " is not supported");
+      MINDLET_FAIL("UNSUPPORTED", std::string("writing ") + dtype_name(t) + " is not supported");
   }
 }
 

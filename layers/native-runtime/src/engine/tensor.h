@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "fail.h"
+
 namespace mindlet {
 
 enum class DType : uint8_t { F32, F64, F16, BF16, I8, I16, I32, I64, U8, U16, U32, U64, Bool };
@@ -14,6 +16,8 @@ size_t dtype_size(DType t);
 const char* dtype_name(DType t);
 // Accepts the numpy-style names the TypeScript side uses ("float32", "int64", "bool", ...).
 DType dtype_from_name(const std::string& name);
+// The same without failing: false for a name the engine does not know.
+bool try_dtype_from_name(const std::string& name, DType* out);
 inline bool is_float(DType t) { return t == DType::F32 || t == DType::F64 || t == DType::F16 || t == DType::BF16; }
 
 using Shape = std::vector<int64_t>;

@@ -1,8 +1,27 @@
 #include "thread_pool.h"
 
+#include <algorithm>
+
+#if defined(__wasm__)
+
+namespace mindlet {
+
+ThreadPool::ThreadPool(int) {}
+
+ThreadPool::~ThreadPool() = default;
+
+void ThreadPool::run_on_all(const std::function<void(int)>& fn) { fn(0); }
+
+void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n > 0) fn(0, n);
+}
+
+}  // namespace mindlet
+
+#else
+
 #include <immintrin.h>
 
-#include <algorithm>
 #include <chrono>
 
 namespace mindlet {
@@ -81,3 +100,5 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
 }
 
 }  // namespace mindlet
+
+#endif

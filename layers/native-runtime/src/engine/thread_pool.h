@@ -1,12 +1,16 @@
 // A fixed pool of worker threads; the calling thread takes part in every parallel_for.
+// The WebAssembly build is single-threaded: there the pool has no workers and runs all work inline, whatever
+// size it was asked for (size() is 1), with no std::thread, mutex or condition variable in the build.
 #pragma once
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#if !defined(__wasm__)
+#include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
+#endif
 
 namespace mindlet {
 
@@ -22,6 +26,9 @@ class ThreadPool {
   void run_on_all(const std::function<void(int)>& fn);
 
  private:
+#if defined(__wasm__)
+  int threads_ = 1;
+#else
   void worker(int index);
   int threads_;
   std::vector<std::thread> workers_;
@@ -33,6 +40,7 @@ class ThreadPool {
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
+#endif
 };
 
 }  // namespace mindlet

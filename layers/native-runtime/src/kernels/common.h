@@ -1,7 +1,12 @@
 // Helpers shared by the data-movement and reduction kernels: attribute-or-constant-input parameters, axis
-// handling, run-time errors, and AVX2 math (exp) used by softmax and normalization.
+// handling, run-time errors, and vector math (exp, horizontal sums) used by softmax and normalization: AVX2 on
+// x86-64, SIMD128 in the WebAssembly build.
 #pragma once
+#if defined(__x86_64__)
 #include <immintrin.h>
+#elif defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -35,10 +40,10 @@ struct NodeId {
   std::string op, name;
   explicit NodeId(const Node& n) : op(n.op), name(n.name) {}
   [[noreturn]] void fail(const std::string& msg) const {
-    throw EngineError("INVALID_ARGUMENT", op + " node " + name + ": " + msg);
+    MINDLET_FAIL("INVALID_ARGUMENT", op + " node " + name + ": " + msg);
   }
   [[noreturn]] void unsupported(const std::string& msg) const {
-    throw EngineError("UNSUPPORTED", op + " node " + name + ": " + msg);
+    MINDLET_FAIL("UNSUPPORTED", op + " node " + name + ": " + msg);
   }
 };
 
@@ -54,7 +59,7 @@ bool param_ints(const Attrs& attrs, const char* name, const Ctx& c, int idx, std
   if (idx < 0 || idx >= c.input_count()) return false;
   InputData d = input_data(c, idx);
   if (!d.data && shape_numel(*d.shape) != 0)
-    throw EngineError("INVALID_ARGUMENT", std::string("input ") + std::to_string(idx) + " (" + name +
+    MINDLET_FAIL("INVALID_ARGUMENT", std::string("input ") + std::to_string(idx) + " (" + name +
                                               ") must be known before running (a constant or a shape)");
   int64_t n = shape_numel(*d.shape);
   out.resize(size_t(n));
@@ -97,6 +102,7 @@ inline int64_t grain_for(int64_t work_per_item, int64_t target = 32768) {
   return std::max<int64_t>(1, target / std::max<int64_t>(1, work_per_item));
 }
 
+#if defined(__x86_64__)
 // exp for 8 floats: the engine's one AVX2 exp (vmath.h).
 inline __m256 exp256(__m256 x) { return vmath::exp8(x); }
 
@@ -146,6 +152,52 @@ inline float max_f32(const float* x, int64_t n) {
   for (; i < n; ++i) m = x[i] > m || std::isnan(x[i]) ? x[i] : m;
   return m;
 }
+
+#elif defined(__wasm_simd128__)
+// exp for 4 floats: vmath.h's exp8 on SIMD128.
+inline v128_t exp128(v128_t x) { return vmath::exp4(x); }
+
+inline float hsum128(v128_t v) {
+  v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  v = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(v, 0);
+}
+// x86 maxps order (the second operand when either is NaN), as in simd_wasm.h.
+inline v128_t max128(v128_t a, v128_t b) { return wasm_f32x4_pmax(b, a); }
+inline float hmax128(v128_t v) {
+  v = max128(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+  v = max128(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(v, 0);
+}
+
+// Sum of n floats with 4 independent vector accumulators.
+inline float sum_f32(const float* x, int64_t n) {
+  v128_t a0 = wasm_f32x4_const_splat(0.f), a1 = a0, a2 = a0, a3 = a0;
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    a0 = wasm_f32x4_add(a0, wasm_v128_load(x + i));
+    a1 = wasm_f32x4_add(a1, wasm_v128_load(x + i + 4));
+    a2 = wasm_f32x4_add(a2, wasm_v128_load(x + i + 8));
+    a3 = wasm_f32x4_add(a3, wasm_v128_load(x + i + 12));
+  }
+  for (; i + 4 <= n; i += 4) a0 = wasm_f32x4_add(a0, wasm_v128_load(x + i));
+  float s = hsum128(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)));
+  for (; i < n; ++i) s += x[i];
+  return s;
+}
+
+inline float max_f32(const float* x, int64_t n) {
+  float m = -INFINITY;
+  int64_t i = 0;
+  if (n >= 4) {
+    v128_t a = wasm_v128_load(x);
+    for (i = 4; i + 4 <= n; i += 4) a = max128(a, wasm_v128_load(x + i));
+    m = hmax128(a);
+  }
+  for (; i < n; ++i) m = x[i] > m || std::isnan(x[i]) ? x[i] : m;
+  return m;
+}
+#endif
 
 // Copies `n` elements of `elem` bytes each; dispatches on size so small copies avoid memcpy call overhead.
 inline void copy_elems(void* dst, const void* src, int64_t n, size_t elem) { std::memcpy(dst, src, size_t(n) * elem); }

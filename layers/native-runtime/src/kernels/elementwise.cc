@@ -1,12 +1,17 @@
 // Elementwise kernels: unary math and activations, binary arithmetic and comparisons with numpy broadcasting,
-// Select, AddN and BiasAdd. Float math is vectorized with AVX2 where it is the hot path (activations, Add, Mul).
+// Select, AddN and BiasAdd. Float math is vectorized where it is the hot path (activations, Add, Mul): AVX2 on
+// x86-64, SIMD128 in the WebAssembly build.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
 
 #include "engine/kernel.h"
+#if defined(__x86_64__)
 #include "gemm/simd_avx2.h"
+#else
+#include "gemm/simd_wasm.h"
+#endif
 #include "gemm/vmath.h"
 #include "vmath.h"
 
@@ -76,6 +81,7 @@ Activation as_activation(Unary op) {
 
 // Returns false when the op has no vector form; the scalar loop then does the work.
 bool unary_vector(Unary op, const float* x, float* y, int64_t n, int64_t& done) {
+#if defined(__x86_64__)
   using V = simd::VecAvx2;
   int64_t i = 0;
   const Activation act = as_activation(op);
@@ -88,6 +94,20 @@ bool unary_vector(Unary op, const float* x, float* y, int64_t n, int64_t& done) 
   } else {
     return false;
   }
+#else
+  using V = simd::VecWasm;
+  int64_t i = 0;
+  const Activation act = as_activation(op);
+  if (act != Activation::None) {
+    for (; i + 4 <= n; i += 4) V::store(y + i, simd::vactivation<V>(V::load(x + i), act));
+  } else if (op == Unary::Erf) {
+    for (; i + 4 <= n; i += 4) V::store(y + i, vmath::erf4(V::load(x + i)));
+  } else if (op == Unary::Exp) {
+    for (; i + 4 <= n; i += 4) V::store(y + i, vmath::exp4(V::load(x + i)));
+  } else {
+    return false;
+  }
+#endif
   done = i;
   return true;
 }
@@ -287,6 +307,7 @@ inline T apply(Binary op, T a, T b) {
 inline void float_row(Binary op, const float* a, const float* b, float* o, int64_t n, int64_t sa, int64_t sb) {
   int64_t i = 0;
   if (op == Binary::Add || op == Binary::Sub || op == Binary::Mul || op == Binary::Div || op == Binary::Max || op == Binary::Min) {
+#if defined(__x86_64__)
     for (; i + 8 <= n; i += 8) {
       __m256 va = sa ? _mm256_loadu_ps(a + i) : _mm256_set1_ps(a[0]);
       __m256 vb = sb ? _mm256_loadu_ps(b + i) : _mm256_set1_ps(b[0]);
@@ -301,6 +322,23 @@ inline void float_row(Binary op, const float* a, const float* b, float* o, int64
       }
       _mm256_storeu_ps(o + i, r);
     }
+#else
+    using V = simd::VecWasm;
+    for (; i + 4 <= n; i += 4) {
+      V::T va = sa ? V::load(a + i) : V::set1(a[0]);
+      V::T vb = sb ? V::load(b + i) : V::set1(b[0]);
+      V::T r;
+      switch (op) {
+        case Binary::Add: r = V::add(va, vb); break;
+        case Binary::Sub: r = V::sub(va, vb); break;
+        case Binary::Mul: r = V::mul(va, vb); break;
+        case Binary::Div: r = V::div(va, vb); break;
+        case Binary::Max: r = V::max(va, vb); break;
+        default: r = V::min(va, vb); break;
+      }
+      V::store(o + i, r);
+    }
+#endif
   }
   for (; i < n; ++i) o[i] = apply<float>(op, a[i * sa], b[i * sb]);
 }
@@ -361,7 +399,7 @@ class BinaryKernel : public Kernel {
       case DType::U16: dispatch<uint16_t>(ctx, loop, a, b, o, rows, grain); break;
       case DType::U32: dispatch<uint32_t>(ctx, loop, a, b, o, rows, grain); break;
       case DType::U64: dispatch<uint64_t>(ctx, loop, a, b, o, rows, grain); break;
-      default: throw EngineError("UNSUPPORTED", std::string("elementwise op on ") + dtype_name(t));
+      default: MINDLET_FAIL("UNSUPPORTED", std::string("elementwise op on ") + dtype_name(t));
     }
   }
 

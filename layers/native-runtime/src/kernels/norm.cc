@@ -138,6 +138,7 @@ class LayerNormKernel : public Kernel {
         float* yr = y + r * D;
         float mean = D ? sum_f32(xr, D) / float(D) : 0.f;
         // Two-pass variance: exact for rows with a large mean, unlike E[x^2] - mean^2.
+#if defined(__x86_64__)
         __m256 vm = _mm256_set1_ps(mean), acc = _mm256_setzero_ps();
         int64_t i = 0;
         for (; i + 8 <= D; i += 8) {
@@ -145,6 +146,15 @@ class LayerNormKernel : public Kernel {
           acc = _mm256_fmadd_ps(t, t, acc);
         }
         float var = hsum256(acc);
+#else
+        v128_t vm = wasm_f32x4_splat(mean), acc = wasm_f32x4_const_splat(0.f);
+        int64_t i = 0;
+        for (; i + 4 <= D; i += 4) {
+          v128_t t = wasm_f32x4_sub(wasm_v128_load(xr + i), vm);
+          acc = wasm_f32x4_add(wasm_f32x4_mul(t, t), acc);
+        }
+        float var = hsum128(acc);
+#endif
         for (; i < D; ++i) var += (xr[i] - mean) * (xr[i] - mean);
         var = D ? var / float(D) : 0.f;
         float inv = 1.f / std::sqrt(var + eps);

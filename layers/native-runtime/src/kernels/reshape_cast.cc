@@ -130,22 +130,25 @@ class DropoutKernel : public Kernel {
 };
 MINDLET_KERNEL("Dropout", [](LoadContext& c) { return std::make_unique<DropoutKernel>(c); });
 
-DType cast_target(const Attrs& a) {
+// The target type of a Cast; false with the reason in `why` when the node names none or one the engine lacks.
+bool cast_target(const Attrs& a, DType* to, std::string* why) {
   for (const char* k : {"mindlet.input1", "dst_type", "to", "DstT"}) {
     const Attr* at = a.find(k);
-    if (at && (at->kind == Attr::Kind::Type || at->kind == Attr::Kind::String)) return dtype_from_name(at->str);
+    if (at && (at->kind == Attr::Kind::Type || at->kind == Attr::Kind::String)) {
+      if (try_dtype_from_name(at->str, to)) return true;
+      *why = "element type " + at->str + " is not supported by the engine";
+      return false;
+    }
   }
-  throw EngineError("INVALID_GRAPH", "Cast has no target type");
+  *why = "Cast has no target type";
+  return false;
 }
 
 class CastKernel : public Kernel {
  public:
   explicit CastKernel(LoadContext& c) {
-    try {
-      to_ = cast_target(c.node().attrs);
-    } catch (const EngineError& e) {
-      c.fail(e.what());
-    }
+    std::string why;
+    if (!cast_target(c.node().attrs, &to_, &why)) c.fail(why);
   }
   void infer(InferContext& ctx) const override { ctx.set_output(0, to_, ctx.input(0).shape); }
   void run(const RunContext& ctx) const override {

@@ -1,5 +1,6 @@
 // Softmax and LogSoftmax over one axis (MindSpore's Softmax axis is a tuple; one entry is supported), float32.
-// The last axis runs per contiguous row with AVX2 exp; other axes run 8 columns at a time over strided rows.
+// The last axis runs per contiguous row with vector exp (AVX2, or SIMD128 in the WebAssembly build); other axes
+// run 8 columns at a time over strided rows.
 #include "kernels/common.h"
 
 namespace mindlet {
@@ -7,6 +8,7 @@ namespace {
 
 using namespace kern;
 
+#if defined(__x86_64__)
 // y = exp(x - max) / sum, or x - max - log(sum) for log; row of n contiguous floats.
 void softmax_row(const float* x, float* y, int64_t n, bool log) {
   float m = max_f32(x, n);
@@ -53,6 +55,60 @@ void softmax_cols8(const float* x, float* y, int64_t len, int64_t stride, bool l
   __m256 inv = _mm256_div_ps(_mm256_set1_ps(1.f), s);
   for (int64_t r = 0; r < len; ++r) _mm256_storeu_ps(y + r * stride, _mm256_mul_ps(_mm256_loadu_ps(y + r * stride), inv));
 }
+
+#elif defined(__wasm_simd128__)
+// softmax_row above with 4-lane vectors.
+void softmax_row(const float* x, float* y, int64_t n, bool log) {
+  float m = max_f32(x, n);
+  v128_t vm = wasm_f32x4_splat(m), acc = wasm_f32x4_const_splat(0.f);
+  int64_t i = 0;
+  if (log) {
+    for (; i + 4 <= n; i += 4) acc = wasm_f32x4_add(acc, exp128(wasm_f32x4_sub(wasm_v128_load(x + i), vm)));
+    float s = hsum128(acc);
+    for (; i < n; ++i) s += std::exp(x[i] - m);
+    float shift = m + std::log(s);
+    for (int64_t k = 0; k < n; ++k) y[k] = x[k] - shift;
+    return;
+  }
+  for (; i + 4 <= n; i += 4) {
+    v128_t e = exp128(wasm_f32x4_sub(wasm_v128_load(x + i), vm));
+    wasm_v128_store(y + i, e);
+    acc = wasm_f32x4_add(acc, e);
+  }
+  float s = hsum128(acc);
+  for (; i < n; ++i) s += (y[i] = std::exp(x[i] - m));
+  float inv = 1.f / s;
+  for (int64_t k = 0; k < n; ++k) y[k] *= inv;
+}
+
+// softmax_cols8 above for 4 columns.
+void softmax_cols4(const float* x, float* y, int64_t len, int64_t stride, bool log) {
+  v128_t m = wasm_v128_load(x);
+  for (int64_t r = 1; r < len; ++r) m = max128(m, wasm_v128_load(x + r * stride));
+  v128_t s = wasm_f32x4_const_splat(0.f);
+  for (int64_t r = 0; r < len; ++r) {
+    v128_t e = exp128(wasm_f32x4_sub(wasm_v128_load(x + r * stride), m));
+    if (!log) wasm_v128_store(y + r * stride, e);
+    s = wasm_f32x4_add(s, e);
+  }
+  if (log) {
+    alignas(16) float sv[4], mv[4];
+    wasm_v128_store(sv, s);
+    wasm_v128_store(mv, m);
+    for (int k = 0; k < 4; ++k) mv[k] += std::log(sv[k]);
+    v128_t shift = wasm_v128_load(mv);
+    for (int64_t r = 0; r < len; ++r) wasm_v128_store(y + r * stride, wasm_f32x4_sub(wasm_v128_load(x + r * stride), shift));
+    return;
+  }
+  v128_t inv = wasm_f32x4_div(wasm_f32x4_splat(1.f), s);
+  for (int64_t r = 0; r < len; ++r) wasm_v128_store(y + r * stride, wasm_f32x4_mul(wasm_v128_load(y + r * stride), inv));
+}
+
+void softmax_cols8(const float* x, float* y, int64_t len, int64_t stride, bool log) {
+  softmax_cols4(x, y, len, stride, log);
+  softmax_cols4(x + 4, y + 4, len, stride, log);
+}
+#endif
 
 void softmax_col1(const float* x, float* y, int64_t len, int64_t stride, bool log) {
   float m = x[0];

@@ -28,6 +28,7 @@ void transpose2d(const T* src, T* dst, int64_t rows, int64_t cols, int64_t r0, i
   }
 }
 
+#if defined(__x86_64__)
 // 8x8 float tile transpose with AVX2 shuffles.
 inline void tile8x8(const float* src, int64_t ss, float* dst, int64_t ds) {
   __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + ss), r2 = _mm256_loadu_ps(src + 2 * ss),
@@ -48,6 +49,27 @@ inline void tile8x8(const float* src, int64_t ss, float* dst, int64_t ds) {
   _mm256_storeu_ps(dst + 6 * ds, _mm256_permute2f128_ps(u2, u6, 0x31));
   _mm256_storeu_ps(dst + 7 * ds, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
+#else
+// 4x4 float tile transpose with SIMD128 shuffles.
+inline void tile4x4(const float* src, int64_t ss, float* dst, int64_t ds) {
+  const v128_t r0 = wasm_v128_load(src), r1 = wasm_v128_load(src + ss), r2 = wasm_v128_load(src + 2 * ss),
+               r3 = wasm_v128_load(src + 3 * ss);
+  const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7),
+               t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  wasm_v128_store(dst, wasm_i64x2_shuffle(t0, t2, 0, 2));
+  wasm_v128_store(dst + ds, wasm_i64x2_shuffle(t0, t2, 1, 3));
+  wasm_v128_store(dst + 2 * ds, wasm_i64x2_shuffle(t1, t3, 0, 2));
+  wasm_v128_store(dst + 3 * ds, wasm_i64x2_shuffle(t1, t3, 1, 3));
+}
+
+// The 8x8 tile as four 4x4 ones.
+inline void tile8x8(const float* src, int64_t ss, float* dst, int64_t ds) {
+  tile4x4(src, ss, dst, ds);
+  tile4x4(src + 4, ss, dst + 4 * ds, ds);
+  tile4x4(src + 4 * ss, ss, dst + 4, ds);
+  tile4x4(src + 4 * ss + 4, ss, dst + 4 * ds + 4, ds);
+}
+#endif
 
 void transpose2d_f32(const float* src, float* dst, int64_t rows, int64_t cols, int64_t r0, int64_t r1) {
   constexpr int64_t B = 32;

@@ -38,7 +38,7 @@ class Conv2DKernel : public Kernel {
     if (ctx.input_count() < next) ctx.fail("expects " + std::to_string(next) + " inputs");
     const ConstTensor* w = ctx.constant(1);
     if (!w) return;
-    if (w->dtype != DType::F32) throw EngineError("UNSUPPORTED", where_ + ": only float32 weights are supported");
+    if (w->dtype != DType::F32) MINDLET_FAIL("UNSUPPORTED", where_ + ": only float32 weights are supported");
     if (w->shape.size() != 4) ctx.fail("weight must be 4-D [out, in/group, kh, kw]");
     const int64_t OC = w->shape[0], K = w->shape[1] * w->shape[2] * w->shape[3], G = p_.group;
     if (OC % G != 0) ctx.fail("out channels " + std::to_string(OC) + " not divisible by group " + std::to_string(G));
@@ -79,7 +79,7 @@ class Conv2DKernel : public Kernel {
     const ValueDesc& x = ctx.input(0);
     const ValueDesc& w = ctx.input(1);
     if (x.dtype != DType::F32 || w.dtype != DType::F32)
-      throw EngineError("UNSUPPORTED", where_ + ": only float32 is supported");
+      MINDLET_FAIL("UNSUPPORTED", where_ + ": only float32 is supported");
     Shapes s = shapes(x.shape, w.shape, [&](const std::string& m) { ctx.fail(m); });
     Shape out{s.N, s.OC, s.OH, s.OW};
     if (has_bias_) {
@@ -97,7 +97,7 @@ class Conv2DKernel : public Kernel {
     const TensorView& x = ctx.input(0);
     const TensorView& w = ctx.input(1);
     Shapes s = shapes(x.shape, w.shape,
-                      [&](const std::string& m) { throw EngineError("INVALID_ARGUMENT", where_ + ": " + m); });
+                      [&](const std::string& m) { MINDLET_FAIL("INVALID_ARGUMENT", where_ + ": " + m); });
     const float* xd = x.as<float>();
     const float* wd = w.as<float>();
     float* yd = ctx.output(0).as<float>();

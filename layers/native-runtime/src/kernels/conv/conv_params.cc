@@ -26,7 +26,7 @@ static void read_pair(const Attrs& attrs, const char* name, int64_t def, int64_t
     *h = v[2];
     *w = v[3];
   } else {
-    throw EngineError("INVALID_GRAPH", where + ": attribute " + name + " has " + std::to_string(v.size()) + " values");
+    MINDLET_FAIL("INVALID_GRAPH", where + ": attribute " + name + " has " + std::to_string(v.size()) + " values");
   }
 }
 
@@ -34,13 +34,13 @@ ConvParams parse_conv_params(const Attrs& attrs, const std::string& where) {
   ConvParams p;
   if (const Attr* f = attrs.find("format"); f && f->kind != Attr::Kind::None) {
     bool nhwc = (f->kind == Attr::Kind::String) ? lower(f->str) == "nhwc" : attrs.get_int("format", 0) == 1;
-    if (nhwc) throw EngineError("UNSUPPORTED", where + ": NHWC convolutions are not supported (export with NCHW)");
+    if (nhwc) MINDLET_FAIL("UNSUPPORTED", where + ": NHWC convolutions are not supported (export with NCHW)");
   }
   if (attrs.has("kernel_size")) read_pair(attrs, "kernel_size", 0, &p.kh, &p.kw, where);
   read_pair(attrs, "stride", 1, &p.sh, &p.sw, where);
   read_pair(attrs, "dilation", 1, &p.dh, &p.dw, where);
   if (p.sh < 1 || p.sw < 1 || p.dh < 1 || p.dw < 1)
-    throw EngineError("INVALID_GRAPH", where + ": stride and dilation must be positive");
+    MINDLET_FAIL("INVALID_GRAPH", where + ": stride and dilation must be positive");
 
   p.pad_mode = PadMode::Valid;
   if (const Attr* m = attrs.find("pad_mode"); m && m->kind != Attr::Kind::None) {
@@ -49,10 +49,10 @@ ConvParams parse_conv_params(const Attrs& attrs, const std::string& where) {
       if (s == "same" || s == "same_upper") p.pad_mode = PadMode::Same;
       else if (s == "valid") p.pad_mode = PadMode::Valid;
       else if (s == "pad" || s == "explicit") p.pad_mode = PadMode::Pad;
-      else throw EngineError("UNSUPPORTED", where + ": pad_mode '" + m->str + "' is not supported");
+      else MINDLET_FAIL("UNSUPPORTED", where + ": pad_mode '" + m->str + "' is not supported");
     } else {
       int64_t v = attrs.get_int("pad_mode", 2);
-      if (v < 0 || v > 2) throw EngineError("UNSUPPORTED", where + ": pad_mode " + std::to_string(v) + " is not supported");
+      if (v < 0 || v > 2) MINDLET_FAIL("UNSUPPORTED", where + ": pad_mode " + std::to_string(v) + " is not supported");
       p.pad_mode = PadMode(v);
     }
   }
@@ -62,14 +62,14 @@ ConvParams parse_conv_params(const Attrs& attrs, const std::string& where) {
     if (pads.size() == 1) pads = {pads[0], pads[0], pads[0], pads[0]};
     if (pads.size() == 2) pads = {pads[0], pads[0], pads[1], pads[1]};
     if (pads.size() != 4 && !pads.empty())
-      throw EngineError("INVALID_GRAPH", where + ": pad must have 1, 2 or 4 values");
+      MINDLET_FAIL("INVALID_GRAPH", where + ": pad must have 1, 2 or 4 values");
     for (size_t i = 0; i < pads.size(); ++i) {
-      if (pads[i] < 0) throw EngineError("INVALID_GRAPH", where + ": negative padding");
+      if (pads[i] < 0) MINDLET_FAIL("INVALID_GRAPH", where + ": negative padding");
       p.pad[i] = pads[i];
     }
   }
   p.group = attrs.has("group") ? attrs.get_int("group", 1) : attrs.get_int("groups", 1);
-  if (p.group < 1) throw EngineError("INVALID_GRAPH", where + ": group must be at least 1");
+  if (p.group < 1) MINDLET_FAIL("INVALID_GRAPH", where + ": group must be at least 1");
   p.out_channel = attrs.get_int("out_channel", 0);
   return p;
 }

@@ -49,7 +49,7 @@ class ConvTransposeKernel : public Kernel {
 
   void infer(InferContext& ctx) const override {
     if (ctx.input(0).dtype != DType::F32 || ctx.input(1).dtype != DType::F32)
-      throw EngineError("UNSUPPORTED", where_ + ": only float32 is supported");
+      MINDLET_FAIL("UNSUPPORTED", where_ + ": only float32 is supported");
     std::vector<int64_t> size = input_size_attr_;
     if (size_idx_ >= 0) size = ctx.const_ints(size_idx_);
     TShapes s = shapes(ctx.input(0).shape, ctx.input(1).shape, size, [&](const std::string& m) { ctx.fail(m); });
@@ -62,7 +62,7 @@ class ConvTransposeKernel : public Kernel {
     const TensorView& out = ctx.output(0);
     std::vector<int64_t> size{out.shape[0], out.shape[1], out.shape[2], out.shape[3]};
     TShapes s = shapes(ctx.input(0).shape, ctx.input(1).shape, size,
-                       [&](const std::string& m) { throw EngineError("INVALID_ARGUMENT", where_ + ": " + m); });
+                       [&](const std::string& m) { MINDLET_FAIL("INVALID_ARGUMENT", where_ + ": " + m); });
     const float* dy = ctx.input(0).as<float>();
     const float* w = ctx.input(1).as<float>();
     float* y = out.as<float>();

@@ -35,6 +35,12 @@ void depthwise_conv(const DepthwiseDesc& d, ThreadPool* pool) {
       taps[size_t(ky * d.KW + kx)] = ((ty % d.sh) * d.sw + tx % d.sw) * g.phase_floats + (ty / d.sh) * g.Wq + tx / d.sw;
     }
   g.tap_offset = taps.data();
+#if defined(__wasm__)
+  auto body = [&](int64_t b, int64_t e) {
+    float* buf = thread_buffer(floats);
+    for (int64_t t = b; t < e; ++t) simd128::channel(d, g, t, buf);
+  };
+#else
   const bool wide = gemm::active_isa() == gemm::Isa::Avx512;
   auto body = [&](int64_t b, int64_t e) {
     float* buf = thread_buffer(floats);
@@ -43,6 +49,7 @@ void depthwise_conv(const DepthwiseDesc& d, ThreadPool* pool) {
       else avx2::channel(d, g, t, buf);
     }
   };
+#endif
   const int64_t tasks = d.N * d.C;
   if (pool) pool->parallel_for(tasks, 1, body);
   else body(0, tasks);

@@ -12,11 +12,17 @@ struct DwGeometry {
   const int64_t* tap_offset = nullptr;  // per tap (ky,kx): where it reads, relative to the phase buffer start
 };
 
+#if defined(__wasm__)
+namespace simd128 {
+void channel(const DepthwiseDesc& d, const DwGeometry& g, int64_t task, float* buf);
+}
+#else
 namespace avx2 {
 void channel(const DepthwiseDesc& d, const DwGeometry& g, int64_t task, float* buf);
 }
 namespace avx512 {
 void channel(const DepthwiseDesc& d, const DwGeometry& g, int64_t task, float* buf);
 }
+#endif
 
 }  // namespace mindlet::conv

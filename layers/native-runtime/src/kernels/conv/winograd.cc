@@ -44,9 +44,14 @@ static float* thread_buffer(int slot, size_t floats) {
 }
 
 void winograd_conv(const WinogradWeights& u, const WinogradDesc& d, ThreadPool* pool) {
+#if defined(__wasm__)
+  auto input = simd128::wino_input;
+  auto output = simd128::wino_output;
+#else
   const bool wide = u.isa == gemm::Isa::Avx512;
   auto input = wide ? avx512::wino_input : avx2::wino_input;
   auto output = wide ? avx512::wino_output : avx2::wino_output;
+#endif
   const int nr = gemm::tile_nr(u.isa);
   const int64_t TW = (d.OW + 3) / 4, TH = (d.OH + 3) / 4, T = TW * TH;
   // Tiles per block: the 36 transformed inputs of a block (36·C·tb floats) stay within ~L2.

@@ -16,6 +16,12 @@ struct WinoBlock {
   int64_t mb_stride = 0;     // floats per ξ in mb (≥ OC*tb, with slack)
 };
 
+#if defined(__wasm__)
+namespace simd128 {
+void wino_input(const WinoBlock& b, int64_t c0, int64_t c1, float* plane);
+void wino_output(const WinoBlock& b, int64_t o0, int64_t o1);
+}  // namespace simd128
+#else
 namespace avx2 {
 // Input transform of channels [c0, c1) of the block; `plane` holds (TH*4+2)×(TW*4+2)+64 floats.
 void wino_input(const WinoBlock& b, int64_t c0, int64_t c1, float* plane);
@@ -26,5 +32,6 @@ namespace avx512 {
 void wino_input(const WinoBlock& b, int64_t c0, int64_t c1, float* plane);
 void wino_output(const WinoBlock& b, int64_t o0, int64_t o1);
 }  // namespace avx512
+#endif
 
 }  // namespace mindlet::conv

@@ -21,7 +21,7 @@ Activation activation_from_name(const std::string& name) {
   if (k == "hswish" || k == "hardswish") return Activation::HSwish;
   if (k == "hsigmoid" || k == "hardsigmoid") return Activation::HSigmoid;
   if (k == "silu" || k == "swish") return Activation::Silu;
-  throw EngineError("UNSUPPORTED", "activation '" + name + "' cannot be fused");
+  MINDLET_FAIL("UNSUPPORTED", "activation '" + name + "' cannot be fused");
 }
 
 const char* activation_name(Activation a) {

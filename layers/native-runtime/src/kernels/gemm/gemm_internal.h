@@ -27,7 +27,11 @@ struct IsaKernels {
   void (*pack_b_panels)(const GemmDesc& d, int64_t p0, int64_t p1, float* dst);
 };
 
+#if defined(__wasm__)
+const IsaKernels& kernels_simd128();
+#else
 const IsaKernels& kernels_avx2();
 const IsaKernels& kernels_avx512();
+#endif
 
 }  // namespace mindlet::gemm

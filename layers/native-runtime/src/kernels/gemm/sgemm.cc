@@ -14,6 +14,12 @@ namespace mindlet::gemm {
 
 static std::atomic<int> g_isa_override{-1};
 
+#if defined(__wasm__)
+// One ISA: the wasm build has neither cpuid nor x86 kernels.
+bool cpu_has_avx512() { return false; }
+
+Isa active_isa() { return Isa::Simd128; }
+#else
 bool cpu_has_avx512() {
   static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
@@ -26,12 +32,17 @@ Isa active_isa() {
   if (o == int(Isa::Avx512) && cpu_has_avx512()) return Isa::Avx512;
   return cpu_has_avx512() ? Isa::Avx512 : Isa::Avx2;
 }
+#endif
 
 void set_isa_override(int isa) { g_isa_override.store(isa, std::memory_order_relaxed); }
 
-const char* isa_name(Isa isa) { return isa == Isa::Avx512 ? "avx512" : "avx2"; }
+const char* isa_name(Isa isa) { return isa == Isa::Avx512 ? "avx512" : isa == Isa::Simd128 ? "simd128" : "avx2"; }
 
+#if defined(__wasm__)
+static const IsaKernels& kernels_for(Isa) { return kernels_simd128(); }
+#else
 static const IsaKernels& kernels_for(Isa isa) { return isa == Isa::Avx512 ? kernels_avx512() : kernels_avx2(); }
+#endif
 
 int tile_mr(Isa isa) { return kernels_for(isa).mr; }
 int tile_nr(Isa isa) { return kernels_for(isa).nr; }
@@ -39,7 +50,7 @@ int tile_nr(Isa isa) { return kernels_for(isa).nr; }
 void AlignedFloats::resize(size_t n) {
   size_t bytes = ((n * sizeof(float) + 63) / 64) * 64 + 64;  // a vector of slack past the end
   void* p = std::aligned_alloc(64, bytes);
-  if (!p) throw std::bad_alloc();
+  if (!p) engine_out_of_memory();
   std::memset(p, 0, bytes);
   ptr.reset(static_cast<float*>(p));
   size = n;
@@ -86,9 +97,9 @@ int64_t packed_a_floats(int64_t M, int64_t K, Isa isa) {
 void sgemm(const GemmDesc& d, ThreadPool* pool) {
   if (d.M <= 0 || d.N <= 0) return;
   if (d.pa && d.pb && d.pa->isa != d.pb->isa)
-    throw EngineError("INVALID_ARGUMENT", "sgemm: operands were packed for different instruction sets");
+    MINDLET_FAIL("INVALID_ARGUMENT", "sgemm: operands were packed for different instruction sets");
   if ((d.pa && (d.pa->M != d.M || d.pa->K != d.K)) || (d.pb && (d.pb->K != d.K || d.pb->N != d.N)))
-    throw EngineError("INVALID_ARGUMENT", "sgemm: packed operand does not match the product's shape");
+    MINDLET_FAIL("INVALID_ARGUMENT", "sgemm: packed operand does not match the product's shape");
   const Isa isa = d.pa ? d.pa->isa : d.pb ? d.pb->isa : active_isa();
   const IsaKernels& k = kernels_for(isa);
   const int64_t MR = k.mr, NR = k.nr;
@@ -96,7 +107,7 @@ void sgemm(const GemmDesc& d, ThreadPool* pool) {
   Plan p;
   p.pa = d.pa ? d.pa->data.data() : d.a_packed;
   p.pb = d.pb ? d.pb->data.data() : d.b_packed;
-  if (d.b_packed && !d.pa) throw EngineError("INVALID_ARGUMENT", "sgemm: b_packed needs a packed A");
+  if (d.b_packed && !d.pa) MINDLET_FAIL("INVALID_ARGUMENT", "sgemm: b_packed needs a packed A");
   p.has_epilogue = !d.epi.empty();
   const int64_t nk = std::max<int64_t>(1, (d.K + k.kc_max - 1) / k.kc_max);
   p.kc = std::max<int64_t>(1, (d.K + nk - 1) / nk);

@@ -15,8 +15,9 @@ class ThreadPool;
 
 namespace mindlet::gemm {
 
-enum class Isa : uint8_t { Avx2, Avx512 };
-// The best ISA this CPU supports, unless a test forced one with set_isa_override.
+// Simd128 is WebAssembly SIMD (the only one in the wasm build; x86 builds never choose it).
+enum class Isa : uint8_t { Avx2, Avx512, Simd128 };
+// The best ISA this CPU supports, unless a test forced one with set_isa_override (always Simd128 in wasm).
 Isa active_isa();
 bool cpu_has_avx512();
 // Forces an ISA for everything packed or run afterwards (tests/benchmarks); -1 restores auto-detection.

@@ -28,7 +28,7 @@ gemm::MatRef view_b(const float* p, int64_t K, int64_t N, bool t) {
 void require_f32(const InferContext& ctx, int n) {
   for (int i = 0; i < n; ++i)
     if (ctx.input(i).dtype != DType::F32)
-      throw EngineError("UNSUPPORTED", ctx.node().op + " node " + ctx.node().name + ": only float32 is supported, input " +
+      MINDLET_FAIL("UNSUPPORTED", ctx.node().op + " node " + ctx.node().name + ": only float32 is supported, input " +
                                            std::to_string(i) + " is " + dtype_name(ctx.input(i).dtype));
 }
 
@@ -78,7 +78,7 @@ class MatMulKernel : public Kernel {
   void run(const RunContext& ctx) const override {
     const std::string where = "MatMul";
     Geometry g = geometry(ctx.input(0).shape, ctx.input(1).shape,
-                          [&](const std::string& m) { throw EngineError("INVALID_ARGUMENT", where + ": " + m); });
+                          [&](const std::string& m) { MINDLET_FAIL("INVALID_ARGUMENT", where + ": " + m); });
     const float* a = ctx.input(0).as<float>();
     const float* b = ctx.input(1).as<float>();
     float* c = ctx.output(0).as<float>();
@@ -235,7 +235,7 @@ class DenseKernel : public Kernel {
 
   void run(const RunContext& ctx) const override {
     Geo g = geo(ctx.input(0).shape, ctx.input(1).shape,
-                [&](const std::string& m) { throw EngineError("INVALID_ARGUMENT", "Dense: " + m); });
+                [&](const std::string& m) { MINDLET_FAIL("INVALID_ARGUMENT", "Dense: " + m); });
     gemm::GemmDesc d;
     d.M = g.rows;
     d.N = g.out_features;
