@@ -17,6 +17,7 @@ import { type ModelSpec, modelFolderKey, parseModelList } from '../serving/r2-re
 import { MANIFEST_FILE } from '../store/manifest.js';
 import { isValidModelName, isValidModelVersion } from '../store/names.js';
 import { MODELS_BUCKET_BINDING, WORKERS_COMPATIBILITY_DATE } from './deploy-workers.js';
+import { printTryRequests } from './serve.js';
 import { loadWorkerBuild } from './worker-build.js';
 
 export { SERVE_WORKERD_USAGE } from './serve-workerd-usage.js';
@@ -201,19 +202,7 @@ export async function serveWorkerdCommand(args: string[], io: ServeWorkerdIo): P
   io.out(
     `listening on ${worker.url}  (Cloudflare Worker in workerd; KServe v2: ${worker.url}/v2, MindSpore Serving: ${worker.url}/model/<name>:predict)`,
   );
-  const first = index[0]!;
-  if (example) {
-    const requests = path.join(packageRoot(), 'examples/requests');
-    io.out('try:');
-    io.out(
-      `  curl -s -H 'content-type: application/json' -d @${path.join(requests, 'lenet-kserve.json')} ${worker.url}/v2/models/${first.name}/infer`,
-    );
-    io.out(
-      `  curl -s -H 'content-type: application/json' -d @${path.join(requests, 'lenet-mindspore-serving.json')} ${worker.url}/model/${first.name}:predict`,
-    );
-  } else {
-    io.out(`try:\n  curl -s ${worker.url}/v2/models/${first.name}`);
-  }
+  printTryRequests(io, worker.url, index[0]!.name, example !== undefined);
   return worker;
 }
 

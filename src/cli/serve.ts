@@ -112,20 +112,24 @@ export async function serveCommand(args: string[], io: ServeCommandIo): Promise<
   io.out(
     `listening on ${server.url}  (KServe v2: ${server.url}/v2, MindSpore Serving: ${server.url}/model/<name>:predict)`,
   );
-  const first = server.loads[0]!;
-  if (example) {
-    const requests = path.join(packageRoot(), 'examples/requests');
-    io.out('try:');
-    io.out(
-      `  curl -s -H 'content-type: application/json' -d @${path.join(requests, 'lenet-kserve.json')} ${server.url}/v2/models/${first.name}/infer`,
-    );
-    io.out(
-      `  curl -s -H 'content-type: application/json' -d @${path.join(requests, 'lenet-mindspore-serving.json')} ${server.url}/model/${first.name}:predict`,
-    );
-  } else {
-    io.out(`try:\n  curl -s ${server.url}/v2/models/${first.name}`);
-  }
+  printTryRequests(io, server.url, server.loads[0]!.name, example);
   return server;
+}
+
+/** The requests to paste after startup: the bundled example's two, else the first model's metadata. */
+export function printTryRequests(io: ServeCommandIo, url: string, model: string, example: boolean): void {
+  if (!example) {
+    io.out(`try:\n  curl -s ${url}/v2/models/${model}`);
+    return;
+  }
+  const requests = path.join(packageRoot(), 'examples/requests');
+  io.out('try:');
+  io.out(
+    `  curl -s -H 'content-type: application/json' -d @${path.join(requests, 'lenet-kserve.json')} ${url}/v2/models/${model}/infer`,
+  );
+  io.out(
+    `  curl -s -H 'content-type: application/json' -d @${path.join(requests, 'lenet-mindspore-serving.json')} ${url}/model/${model}:predict`,
+  );
 }
 
 /**
