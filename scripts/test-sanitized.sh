@@ -6,12 +6,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/.tmp/sanitize"
 rm -rf "$out"
-# Build against the running Node's own headers (npm passes its nodedir setting; a direct call falls back to them).
-prefix="$(node -p "require('node:path').resolve(process.execPath, '../..')")"
-if [ -z "${npm_config_nodedir:-}" ] && [ -d "$prefix/include/node" ]; then export npm_config_nodedir="$prefix"; fi
 mkdir -p "$out"
 cp -r "$root/layers/native-runtime/binding.gyp" "$root/layers/native-runtime/scripts" "$root/layers/native-runtime/src" "$out/"
-(cd "$out" && MINDLET_SANITIZE=1 "$root/node_modules/.bin/node-gyp" rebuild -j max >/dev/null)
+MINDLET_SANITIZE=1 node "$root/scripts/build-native.mjs" -C "$out" >/dev/null
 export MINDLET_NATIVE_ADDON="$out/build/Release/mindlet_native.node"
 export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1"
