@@ -10,7 +10,7 @@
  * too big for an isolate is refused from its manifest before it is fetched (507); a failed load answers 503 and is
  * tried again 30 s later. Bad configuration answers every request with a JSON 500.
  */
-import engineModule from '../layers/native-runtime/dist/mindlet-engine.wasm';
+import engineModule from '../layers/native-runtime/prebuilt/mindlet-engine.wasm';
 import { edgeBodyLimit } from '../src/routing/edge-limits.js';
 import { instantiateEngine } from '../src/runtime/wasm/engine.js';
 import type { WasmEngine } from '../src/runtime/wasm/types.js';

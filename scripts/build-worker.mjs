@@ -12,8 +12,8 @@ import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The engine the bundle imports, as build-wasm.sh writes it. */
-export const ENGINE_WASM = path.join(root, 'layers/native-runtime/dist/mindlet-engine.wasm');
+/** The engine the bundle imports: the committed build (build-wasm.sh). */
+export const ENGINE_WASM = path.join(root, 'layers/native-runtime/prebuilt/mindlet-engine.wasm');
 export const WORKER_SCRIPT = 'worker.js';
 export const WORKER_WASM = 'mindlet-engine.wasm';
 /** Worker size limits after compression (https://developers.cloudflare.com/workers/platform/limits/). */
@@ -34,7 +34,7 @@ const wasmBesideBundle = {
 export async function buildWorker({ outDir = path.join(root, 'dist/worker'), wasm = ENGINE_WASM } = {}) {
   if (!existsSync(wasm))
     throw new Error(
-      `the WebAssembly engine ${path.relative(root, wasm)} is missing: build it with \`bash layers/native-runtime/scripts/build-wasm.sh\``,
+      `the WebAssembly engine ${path.relative(root, wasm)} is missing (it is committed; rebuild it with \`npm run build:wasm\`)`,
     );
   const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   mkdirSync(outDir, { recursive: true });

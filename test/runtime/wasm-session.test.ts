@@ -1,5 +1,5 @@
 /**
- * The WebAssembly engine (layers/native-runtime/dist/mindlet-engine.wasm, built by scripts/build-wasm.sh from the
+ * The WebAssembly engine (layers/native-runtime/prebuilt/mindlet-engine.wasm, built by scripts/build-wasm.sh from the
  * same C++ as the native addon) against the native engine: the real corpus files and the reference networks give
  * the same outputs, bad inputs and bad graphs the same errors, and an engine error (a wasm trap) is reported like
  * the native one and leaves the engine and its other sessions working.

@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Builds the engine as WebAssembly (SIMD128, single-threaded, no exceptions): the same engine/ and kernels/
 # sources as the native addon, minus the x86-only *_avx2.cc / *_avx512.cc units, plus the C ABI in src/wasm/.
-# Output: dist/mindlet-engine.wasm (a WASI "reactor": call _initialize once, then the exports).
-# Needs clang with the wasm32-wasi target and a wasi-libc + libc++ sysroot (Debian: clang-14 lld-14 wasi-libc
+# Output: prebuilt/mindlet-engine.wasm (a WASI "reactor": call _initialize once, then the exports), committed with
+# its record prebuilt/mindlet-engine.wasm.json (inputs digest, toolchain, SHA-256; scripts/wasm-inputs.mjs), so
+# `npm install` needs no wasm toolchain. The build is reproducible: the same toolchain gives the same bytes from any
+# folder (no paths or debug info in the stripped output).
+#   build-wasm.sh           rebuild the committed engine and its record (after changing engine/kernel/wasm sources)
+#   build-wasm.sh --check   rebuild into a scratch file and fail unless it is byte for byte the committed one (CI)
+# Needs clang with the wasm32-wasi target and a wasi-libc + libc++ sysroot (Debian 12: clang-14 lld-14 wasi-libc
 # libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 libclang-rt-14-dev-wasm32). Env: WASM_CXX (compiler),
 # WASI_SYSROOT (default /usr), OUT (output file), JOBS (parallel compiles).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mode=${1:-build}
+case "$mode" in build | --check) ;; *) echo "usage: build-wasm.sh [--check]" >&2; exit 2 ;; esac
 sysroot=${WASI_SYSROOT:-/usr}
-out=${OUT:-dist/mindlet-engine.wasm}
+prebuilt=prebuilt/mindlet-engine.wasm
+out=${OUT:-$prebuilt}
 cxx=${WASM_CXX:-}
 if [ -z "$cxx" ]; then
   for c in clang++-14 clang++ clang++-15 clang++-16 clang++-17 clang++-18 clang++-19; do
@@ -23,18 +31,19 @@ if [ -z "$cxx" ]; then
   done
 fi
 if [ -z "$cxx" ]; then
-  message="no clang++ with a wasm32-wasi target and sysroot ($sysroot) found (Debian: clang-14 lld-14 wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 libclang-rt-14-dev-wasm32)"
-  # npm install (prepare) passes --if-toolchain: the native engine works without it; only the Workers target needs it.
-  if [ "${1:-}" = "--if-toolchain" ]; then
-    echo "build-wasm: skipped: $message; the WebAssembly engine (Cloudflare Workers target) is not built" >&2
-    exit 0
-  fi
-  echo "build-wasm: $message" >&2
+  echo "build-wasm: no clang++ with a wasm32-wasi target and sysroot ($sysroot) found (Debian: clang-14 lld-14 wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 libclang-rt-14-dev-wasm32)" >&2
   exit 1
+fi
+# What built it: the compiler's own line, and the sysroot packages' versions where dpkg knows them.
+toolchain=$("$cxx" --version | head -n 1)
+if command -v dpkg-query >/dev/null 2>&1; then
+  packages=$(dpkg-query -W -f '${Package} ${Version}, ' wasi-libc libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 lld-14 2>/dev/null || true)
+  [ -n "$packages" ] && toolchain="$toolchain; ${packages%, }"
 fi
 
 objdir=$(mktemp -d "${TMPDIR:-/tmp}/mindlet-wasm.XXXXXX")
 trap 'rm -rf "$objdir"' EXIT
+[ "$mode" = --check ] && out="$objdir/mindlet-engine.wasm"
 
 # -fno-math-errno: as the native build (lets std::sqrt etc. inline). -fvisibility=hidden: only the ABI below is
 # exported (src/wasm/binding.cc marks it).
@@ -63,4 +72,17 @@ mkdir -p "$(dirname "$out")"
 "$cxx" "${flags[@]}" -mexec-model=reactor "${objs[@]}" -o "$out" \
   -Wl,--gc-sections -Wl,--strip-all -Wl,--max-memory=4294967296 -Wl,-z,stack-size=1048576
 size=$(wc -c <"$out")
+if [ "$mode" = --check ]; then
+  if cmp -s "$out" "$prebuilt"; then
+    echo "build-wasm: $prebuilt is reproducible: the rebuild is byte for byte the same ($size bytes)"
+    exit 0
+  fi
+  recorded=$(node -p "require('./$prebuilt.json').toolchain" 2>/dev/null || echo unknown)
+  echo "build-wasm: $prebuilt differs from a rebuild of the sources ($(sha256sum "$prebuilt" | cut -c1-16)… committed, $(sha256sum "$out" | cut -c1-16)… rebuilt)." >&2
+  echo "  committed with: $recorded" >&2
+  echo "  rebuilt with:   $toolchain" >&2
+  echo "  Same toolchain: the committed engine is stale; run npm run build:wasm and commit prebuilt/." >&2
+  exit 1
+fi
+[ "$out" = "$prebuilt" ] && node scripts/wasm-inputs.mjs --record "$toolchain" "$out"
 echo "built $out: $size bytes ($((size / 1024)) KiB)"

@@ -1,7 +1,7 @@
 /**
  * Node-only loading of the WebAssembly engine: the built .wasm read from disk. Where it is looked for, in order:
- * MINDLET_WASM_ENGINE (a path to the .wasm file), then the package's own build
- * (layers/native-runtime/dist/mindlet-engine.wasm, found relative to this module when it sits in the package's
+ * MINDLET_WASM_ENGINE (a path to the .wasm file), then the package's committed build
+ * (layers/native-runtime/prebuilt/mindlet-engine.wasm, found relative to this module when it sits in the package's
  * tree: src/runtime/wasm under tsx, dist/src/runtime/wasm when built).
  */
 import { existsSync } from 'node:fs';
@@ -21,7 +21,7 @@ function candidates(): string[] {
   if (process.env.MINDLET_WASM_ENGINE) list.push(process.env.MINDLET_WASM_ENGINE);
   if (path.basename(here) === 'wasm' && path.basename(path.dirname(here)) === 'runtime') {
     for (const root of [path.resolve(here, '../../..'), path.resolve(here, '../../../..')])
-      list.push(path.join(root, 'layers/native-runtime/dist', WASM_ENGINE_FILE));
+      list.push(path.join(root, 'layers/native-runtime/prebuilt', WASM_ENGINE_FILE));
   }
   return list;
 }
@@ -33,7 +33,7 @@ export function wasmEnginePath(): string {
   if (found) return found;
   throw new MindletError(
     'NOT_FOUND',
-    `the WebAssembly engine was not found (looked in ${tried.join(', ') || 'no location: set MINDLET_WASM_ENGINE'}); build it with \`bash layers/native-runtime/scripts/build-wasm.sh\``,
+    `the WebAssembly engine was not found (looked in ${tried.join(', ') || 'no location: set MINDLET_WASM_ENGINE'}); it is committed at layers/native-runtime/prebuilt/ (rebuild: \`npm run build:wasm\`)`,
   );
 }
 

@@ -6,7 +6,7 @@
 import type { Model } from '../../mindir/types.js';
 import type { Session } from '../types.js';
 
-/** The built engine: `layers/native-runtime/dist/mindlet-engine.wasm` (`npm run build:wasm`). */
+/** The engine, committed prebuilt: `layers/native-runtime/prebuilt/mindlet-engine.wasm` (rebuilt by `npm run build:wasm`). */
 export const WASM_ENGINE_FILE = 'mindlet-engine.wasm';
 
 export interface WasmSessionOptions {
