@@ -1,4 +1,5 @@
 /** `mindlet publish`: upload a model and its manifest to S3, with a progress bar on stderr. */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { MindletError } from '../errors.js';
 import { type Manifest, PLACEMENT_TARGETS, type PlacementTarget } from '../store/manifest.js';
@@ -7,7 +8,7 @@ import { formatBytes } from './format.js';
 import { progressLine } from './progress.js';
 
 export const PUBLISH_USAGE = `usage: mindlet publish <model-file> <s3-uri> [--name N] [--version V] [--placement ${PLACEMENT_TARGETS.join('|')}]
-                       [--key-ref REF] [--key HEX]
+                       [--key-ref REF] [--key HEX] [--labels [OUTPUT=]FILE ...]
   uploads the model and mindlet.json (its signature, size, FLOPs, placement, key reference) beside it
   <s3-uri>      s3://bucket (or s3://bucket/) → models/<name>/<version>/model.<mindir|ms>
                 s3://bucket/prefix/ → prefix/model.<mindir|ms>
@@ -18,6 +19,8 @@ export const PUBLISH_USAGE = `usage: mindlet publish <model-file> <s3-uri> [--na
   --key-ref     where servers find an encrypted model's key: env:NAME, secretsmanager:<id>[#field], ssm:<name>
   --key         the key (hex) to read an encrypted model here (default: MINDLET_MODEL_KEY, else --key-ref);
                 never uploaded
+  --labels      class names for an output, one per line in class order (Triton's label file): FILE for the
+                model's only output, OUTPUT=FILE for a named one; KServe's classification extension answers with them
   S3 endpoint and region come from AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and AWS_REGION`;
 
 export interface PublishIo {
@@ -35,6 +38,7 @@ export async function publishCommand(args: string[], io: PublishIo): Promise<voi
       placement: { type: 'string' },
       'key-ref': { type: 'string' },
       key: { type: 'string' },
+      labels: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,6 +57,7 @@ export async function publishCommand(args: string[], io: PublishIo): Promise<voi
       throw new MindletError('INVALID_ARGUMENT', `--placement must be one of ${PLACEMENT_TARGETS.join(', ')}`);
     placement = { target: values.placement as PlacementTarget };
   }
+  const labels = values.labels === undefined ? undefined : await readLabelFiles(values.labels);
   const key = values.key ?? process.env.MINDLET_MODEL_KEY;
   const bar = progressLine(io.err);
   const result = await publishModel({
@@ -63,9 +68,29 @@ export async function publishCommand(args: string[], io: PublishIo): Promise<voi
     ...(placement ? { placement } : {}),
     ...(values['key-ref'] === undefined ? {} : { keyRef: values['key-ref'] }),
     ...(key ? { key } : {}),
+    ...(labels ? { labels } : {}),
     onProgress: (done, total) =>
       bar.update(total > 0 ? done / total : 1, `uploading ${formatBytes(done)} / ${formatBytes(total)}`),
   }).finally(bar.end);
   io.out(result.modelUri);
   io.out(result.manifestUri);
+}
+
+/** `--labels FILE` (the only output, `*`) or `--labels OUTPUT=FILE`: one label per line, blank lines at the end ignored. */
+async function readLabelFiles(specs: string[]): Promise<Record<string, string[]>> {
+  const labels: Record<string, string[]> = {};
+  for (const spec of specs) {
+    const at = spec.indexOf('=');
+    const [output, file] = at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : ['*', spec];
+    if (Object.hasOwn(labels, output))
+      throw new MindletError('INVALID_ARGUMENT', `--labels names ${output === '*' ? 'the output' : output} twice`);
+    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new MindletError(
+        'NOT_FOUND',
+        `--labels ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+      );
+    });
+    labels[output] = text.replace(/\r?\n+$/, '').split(/\r?\n/);
+  }
+  return labels;
 }

@@ -8,6 +8,7 @@ import { typedArrayConstructor } from '../mindir/tensors.js';
 import type { DType } from '../mindir/types.js';
 import type { Tensor, TensorData } from '../runtime/types.js';
 import { parseJsonBody } from './body.js';
+import type { StringTensor } from './classification.js';
 import { ServingError } from './errors.js';
 import { flattenNested, jsonToTensorData, tensorDataToJson } from './json-tensor.js';
 import { clip } from './kserve-errors.js';
@@ -48,6 +49,8 @@ export interface RequestedOutput {
   name: string;
   /** The output's own `binary_data` parameter; undefined leaves it to the request's `binary_data_output`. */
   binary: boolean | undefined;
+  /** The `classification` parameter (classification extension): return the top this-many classes, not the tensor. */
+  classification?: number;
 }
 
 export interface InferRequest {
@@ -150,7 +153,8 @@ export function decodeInferRequest(
 
 export interface ResponseOutput {
   name: string;
-  tensor: Tensor;
+  /** The output tensor, or for a classification request its classes as BYTES elements. */
+  tensor: Tensor | StringTensor;
   binary: boolean;
 }
 
@@ -168,6 +172,13 @@ export function encodeInferResponse(
 ): EncodedResponse {
   const chunks: Uint8Array[] = [];
   const jsonOutputs = outputs.map(({ name, tensor, binary }) => {
+    if ('values' in tensor) {
+      const base = { name, datatype: 'BYTES', shape: tensor.shape };
+      if (!binary) return { ...base, data: tensor.values };
+      const bytes = stringTensorBytes(tensor.values);
+      chunks.push(bytes);
+      return { ...base, parameters: { binary_data_size: bytes.byteLength } };
+    }
     const datatype = kserveDatatype(tensor.dtype);
     if (!datatype || datatype === 'BYTES')
       throw new ServingError('INTERNAL', `output ${name} has dtype ${tensor.dtype}, which KServe v2 cannot carry`);
@@ -193,6 +204,20 @@ export function encodeInferResponse(
     at += chunk.byteLength;
   }
   return { body, contentType: 'application/octet-stream', headerLength: json.byteLength };
+}
+
+/** BYTES elements in the binary extension's form: each a 4-byte little-endian length, then its UTF-8 bytes. */
+export function stringTensorBytes(values: readonly string[]): Uint8Array {
+  const encoded = values.map((value) => new TextEncoder().encode(value));
+  const out = new Uint8Array(encoded.reduce((sum, bytes) => sum + 4 + bytes.byteLength, 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const bytes of encoded) {
+    view.setUint32(at, bytes.byteLength, true);
+    out.set(bytes, at + 4);
+    at += 4 + bytes.byteLength;
+  }
+  return out;
 }
 
 /** A tensor's elements as little-endian bytes (typed arrays are host order, and every host Node runs on here is LE). */
@@ -262,7 +287,17 @@ function requestedOutputs(outputs: unknown): RequestedOutput[] | undefined {
       throw new ServingError('BAD_REQUEST', `output ${clip(raw.name, 100)} is requested more than once`);
     seen.add(raw.name);
     const parameters = optionalObject(raw.parameters, `outputs[${index}].parameters`);
-    return { name: raw.name, binary: optionalBoolean(parameters?.binary_data, `outputs[${index}] binary_data`) };
+    const output: RequestedOutput = {
+      name: raw.name,
+      binary: optionalBoolean(parameters?.binary_data, `outputs[${index}] binary_data`),
+    };
+    const classification = parameters?.classification;
+    if (classification !== undefined) {
+      if (typeof classification !== 'number' || !Number.isSafeInteger(classification) || classification < 1)
+        throw new ServingError('BAD_REQUEST', `outputs[${index}] classification must be a positive integer`);
+      output.classification = classification;
+    }
+    return output;
   });
 }
 

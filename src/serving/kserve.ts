@@ -4,15 +4,22 @@
  */
 import { type Context, Hono } from 'hono';
 import { mediaType, parseJsonBody, readBodyBytes } from './body.js';
+import { classify } from './classification.js';
 import { ServingError } from './errors.js';
-import { decodeInferRequest, encodeInferResponse, INFERENCE_HEADER_LENGTH, kserveDatatype } from './kserve-codec.js';
+import {
+  decodeInferRequest,
+  encodeInferResponse,
+  INFERENCE_HEADER_LENGTH,
+  kserveDatatype,
+  type RequestedOutput,
+} from './kserve-codec.js';
 import { clip, errorResponse, MethodNotAllowedError } from './kserve-errors.js';
 import { latestVersion } from './served-model.js';
 import { orderInputs } from './signature.js';
 import type { ModelIndexEntry, ProtocolOptions, ServedModel } from './types.js';
 
 /** Extensions `GET /v2` reports: binary tensors, and the repository index (load/unload are not offered). */
-export const KSERVE_EXTENSIONS = ['binary_tensor_data', 'model_repository'] as const;
+export const KSERVE_EXTENSIONS = ['binary_tensor_data', 'classification', 'model_repository'] as const;
 
 export interface KServeServerInfo {
   /** `GET /v2` name. */
@@ -83,14 +90,21 @@ export function kserveRoutes(
     c.set('requestBytes', body.byteLength);
     const request = decodeInferRequest(body, headerLength, limits.maxTensorElements);
     const inputs = orderInputs(model, request.inputs);
-    const wanted = (request.outputs ?? model.outputs.map(({ name }) => ({ name, binary: undefined }))).map((output) => {
+    const wanted = (
+      request.outputs ?? model.outputs.map(({ name }): RequestedOutput => ({ name, binary: undefined }))
+    ).map((output) => {
       const index = model.outputs.findIndex((info) => info.name === output.name);
       if (index < 0)
         throw new ServingError(
           'INVALID_INPUT',
           `unknown output ${clip(output.name, 100)}; model ${model.name} gives ${model.outputs.map((o) => o.name).join(', ')}`,
         );
-      return { name: output.name, index, binary: output.binary ?? request.binaryOutput };
+      return {
+        name: output.name,
+        index,
+        binary: output.binary ?? request.binaryOutput,
+        classification: output.classification,
+      };
     });
 
     const started = performance.now();
@@ -109,7 +123,14 @@ export function kserveRoutes(
       );
     const encoded = encodeInferResponse(
       { model_name: model.name, model_version: model.version, id: request.id },
-      wanted.map(({ name, index, binary }) => ({ name, tensor: results[index]!, binary })),
+      wanted.map(({ name, index, binary, classification }) => ({
+        name,
+        tensor:
+          classification === undefined
+            ? results[index]!
+            : classify(name, results[index]!, classification, model.outputLabels?.[index]),
+        binary,
+      })),
     );
     const headers: Record<string, string> = {
       'content-type': encoded.contentType,

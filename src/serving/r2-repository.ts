@@ -286,6 +286,7 @@ export class R2ModelRepository implements ModelRepository {
       platform: model.format === 'mslite' ? 'mindspore_lite' : 'mindspore_mindir',
       inputNames: manifest.signature.inputs.map((t) => t.name),
       outputNames: manifest.signature.outputs.map((t) => t.name),
+      outputLabels: manifest.signature.outputs.map((t) => t.labels),
     });
     entry.session = session;
     entry.residentBytes = edgeResidentBytes(fit.estimate);

@@ -16,6 +16,8 @@ export interface ServedModelOptions {
   inputNames?: readonly string[];
   /** Public output names in graph order. Default: the graph's, shortened by `publicTensorNames`. */
   outputNames?: readonly string[];
+  /** Class labels per output in graph order (classification extension). Default: none. */
+  outputLabels?: readonly (readonly string[] | undefined)[];
 }
 
 export function servedModelFromSession(session: Session, options: ServedModelOptions): ServedModel {
@@ -36,6 +38,7 @@ export function servedModelFromSession(session: Session, options: ServedModelOpt
     platform: options.platform,
     inputs,
     outputs,
+    ...(options.outputLabels ? { outputLabels: options.outputLabels } : {}),
     async run(tensors: Tensor[]): Promise<Tensor[]> {
       const results = await session.run(tensors);
       return results.map(({ dtype, shape, data }) => ({ dtype, shape, data }));

@@ -262,6 +262,7 @@ export class StoreModelRepository implements ModelRepository {
           ? {
               inputNames: manifest.signature.inputs.map((t) => t.name),
               outputNames: manifest.signature.outputs.map((t) => t.name),
+              outputLabels: manifest.signature.outputs.map((t) => t.labels),
             }
           : {}),
       }),
@@ -325,6 +326,9 @@ class CountedModel implements ServedModel {
   }
   get outputs() {
     return this.model.outputs;
+  }
+  get outputLabels() {
+    return this.model.outputLabels;
   }
 
   async run(inputs: Tensor[]): Promise<Tensor[]> {

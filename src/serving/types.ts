@@ -17,6 +17,8 @@ export interface ServedModel {
   readonly inputs: readonly TensorInfo[];
   /** Outputs in the order `run` returns them, under their public names. */
   readonly outputs: readonly TensorInfo[];
+  /** Class labels of each output, by class index (the manifest's `signature.outputs[i].labels`), where it has them. */
+  readonly outputLabels?: readonly (readonly string[] | undefined)[];
   /** One inference. Inputs are positional and already checked against `inputs` (dtype, rank, fixed dims). */
   run(inputs: Tensor[]): Promise<Tensor[]>;
 }

@@ -21,6 +21,8 @@ export interface SignatureTensor {
   graphName: string;
   dtype: DType;
   shape: number[];
+  /** Outputs only: class names by class index, for KServe's classification extension (`"<value>:<index>:<label>"`). */
+  labels?: string[];
 }
 
 export interface Manifest {
@@ -53,9 +55,24 @@ export interface ManifestFields {
   placement?: Manifest['placement'];
   keyRef?: string;
   encryptionMode?: string;
+  /** Class labels by public output name (the model's only output may also be named by `*`). */
+  labels?: Record<string, string[]>;
 }
 
 const MAX_TENSOR_NAME = 1024;
+const MAX_LABELS = 1 << 16;
+const MAX_LABEL = 256;
+
+/**
+ * How many classes an output of this shape has, as the classification extension reads it: the first dimension of a
+ * rank-2+ output is the batch, the rest together are the classes; a rank-1 output is one row. Undefined when a class
+ * dimension is dynamic.
+ */
+export function outputClassCount(shape: readonly number[]): number | undefined {
+  const classDims = shape.length <= 1 ? shape : shape.slice(1);
+  if (classDims.some((dim) => dim < 0)) return undefined;
+  return classDims.reduce((a, b) => a * b, 1);
+}
 const MAX_TENSORS = 4096;
 const MAX_RANK = 64;
 
@@ -92,7 +109,10 @@ export function buildManifest(model: Model, fields: ManifestFields): Manifest {
     format: model.format,
     bytes: fields.bytes,
     sha256: fields.sha256,
-    signature: { inputs: signature(model.graph.inputs), outputs: signature(model.graph.outputs) },
+    signature: {
+      inputs: signature(model.graph.inputs),
+      outputs: withLabels(signature(model.graph.outputs), fields.labels),
+    },
     profile: { parameterBytes: profile.parameterBytes + profile.constantTensorBytes, flops: profile.flops },
     createdAt: new Date().toISOString(),
   };
@@ -113,6 +133,21 @@ function signature(infos: readonly TensorInfo[]): SignatureTensor[] {
     dtype: info.dtype,
     shape: [...info.shape],
   }));
+}
+
+function withLabels(outputs: SignatureTensor[], labels: ManifestFields['labels']): SignatureTensor[] {
+  for (const [name, list] of Object.entries(labels ?? {})) {
+    const output = name === '*' && outputs.length === 1 ? outputs[0] : outputs.find((o) => o.name === name);
+    if (!output)
+      throw new MindletError(
+        'INVALID_ARGUMENT',
+        name === '*'
+          ? `labels for "the only output", but the model has ${outputs.length} outputs (${outputs.map((o) => o.name).join(', ')}): name one`
+          : `labels for output ${JSON.stringify(name)}, which the model does not have (${outputs.map((o) => o.name).join(', ')})`,
+      );
+    output.labels = [...list];
+  }
+  return outputs;
 }
 
 /** A manifest written for another model must not rename this one's tensors. */
@@ -161,7 +196,7 @@ export function parseManifest(json: unknown, source: string): Manifest {
 
   const sig = object(root.signature, 'signature', bad);
   const inputs = tensors(sig.inputs, 'signature.inputs', bad);
-  const outputs = tensors(sig.outputs, 'signature.outputs', bad);
+  const outputs = tensors(sig.outputs, 'signature.outputs', bad, true);
 
   const prof = object(root.profile, 'profile', bad);
   const parameterBytes = count(prof.parameterBytes, 'profile.parameterBytes', bad);
@@ -233,7 +268,7 @@ function count(value: unknown, field: string, bad: Bad): number {
   return value;
 }
 
-function tensors(value: unknown, field: string, bad: Bad): SignatureTensor[] {
+function tensors(value: unknown, field: string, bad: Bad, mayHaveLabels = false): SignatureTensor[] {
   if (!Array.isArray(value) || value.length > MAX_TENSORS) throw bad(field, `an array of at most ${MAX_TENSORS}`);
   const result = value.map((entry, index): SignatureTensor => {
     const at = `${field}[${index}]`;
@@ -251,10 +286,29 @@ function tensors(value: unknown, field: string, bad: Bad): SignatureTensor[] {
       !shape.every((dim) => Number.isSafeInteger(dim) && (dim as number) >= -1)
     )
       throw bad(`${at}.shape`, 'an array of integers >= -1 (-1 = dynamic)');
-    return { name, graphName, dtype: dtype as DType, shape: [...(shape as number[])] };
+    const result: SignatureTensor = { name, graphName, dtype: dtype as DType, shape: [...(shape as number[])] };
+    if (tensor.labels !== undefined) {
+      if (!mayHaveLabels) throw bad(`${at}.labels`, 'nothing: only outputs have labels');
+      result.labels = labelList(tensor.labels, result.shape, `${at}.labels`, bad);
+    }
+    return result;
   });
   if (new Set(result.map((t) => t.name)).size !== result.length) throw bad(field, 'unique names');
   return result;
+}
+
+function labelList(value: unknown, shape: readonly number[], field: string, bad: Bad): string[] {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.length > MAX_LABELS ||
+    !value.every((label) => typeof label === 'string' && label.length > 0 && label.length <= MAX_LABEL)
+  )
+    throw bad(field, `an array of 1-${MAX_LABELS} strings of 1-${MAX_LABEL} characters`);
+  const classes = outputClassCount(shape);
+  if (classes !== undefined && value.length !== classes)
+    throw bad(field, `one label per class: ${classes} for shape [${shape.join(',')}], not ${value.length}`);
+  return [...(value as string[])];
 }
 
 /** A bare file name: what `model` may hold, so a manifest cannot point outside its own folder. */

@@ -30,6 +30,8 @@ export interface PublishOptions {
   placement?: Manifest['placement'];
   /** Where servers find the key of an encrypted model (env:, secretsmanager:, ssm:); required for one. */
   keyRef?: string;
+  /** Class labels by public output name (`*`: the only output), for KServe's classification extension. @default none */
+  labels?: Record<string, string[]>;
   /** The key (hex) to load an encrypted model here; never uploaded. @default resolved from keyRef */
   key?: string;
   /** @default createS3Client() */
@@ -71,6 +73,7 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
     sha256: createHash('sha256').update(bytes).digest('hex'),
     ...(options.placement ? { placement: options.placement } : {}),
     ...(options.keyRef === undefined ? {} : { keyRef: options.keyRef }),
+    ...(options.labels === undefined ? {} : { labels: options.labels }),
     ...(model.encrypted ? { encryptionMode: encryptionMode(bytes) ?? 'AES-GCM' } : {}),
   });
   const modelLocation = s3Location(bucket, `${folder}${modelFile}`);

@@ -84,6 +84,29 @@ describe('buildManifest', () => {
   });
 });
 
+describe('output labels', () => {
+  const fields = { name: 'lenet', version: '1', modelFile: 'model.mindir', bytes: 1, sha256: 'a'.repeat(64) };
+  const digits = Array.from({ length: 10 }, (_, i) => `digit ${i}`);
+
+  test('name the only output by * or by its public name, and survive a round trip', () => {
+    for (const key of ['*', '23']) {
+      const labelled = buildManifest(model, { ...fields, labels: { [key]: digits } });
+      expect(labelled.signature.outputs[0]!.labels).toEqual(digits);
+      expect(parseManifest(JSON.parse(JSON.stringify(labelled)), 'm').signature.outputs[0]!.labels).toEqual(digits);
+    }
+    expect(buildManifest(model, fields).signature.outputs[0]!.labels).toBeUndefined();
+  });
+
+  test('must name an output the model has and give one label per class', () => {
+    expect(() => buildManifest(model, { ...fields, labels: { logits: digits } })).toThrow(
+      /labels for output "logits", which the model does not have \(23\)/,
+    );
+    expect(() => buildManifest(model, { ...fields, labels: { '*': digits.slice(1) } })).toThrow(
+      /one label per class: 10 for shape \[1,10\], not 9/,
+    );
+  });
+});
+
 describe('parseManifest', () => {
   // biome-ignore lint/suspicious/noExplicitAny: each mutation reaches into the JSON where it likes
   const mutations: Array<[string, (m: Record<string, any>) => void]> = [
@@ -114,6 +137,11 @@ describe('parseManifest', () => {
     ['encryption.mode', (m) => (m.encryption = { mode: '', keyRef: 'env:K' })],
     ['createdAt', (m) => (m.createdAt = 'yesterday')],
     ['producer', (m) => (m.producer = 42)],
+    ['signature.outputs[0].labels', (m) => (m.signature.outputs[0].labels = ['0', '1'])],
+    ['signature.outputs[0].labels', (m) => (m.signature.outputs[0].labels = Array.from({ length: 10 }, (_, i) => i))],
+    ['signature.outputs[0].labels', (m) => (m.signature.outputs[0].labels = [...'012345678', 'x'.repeat(257)])],
+    ['signature.outputs[0].labels', (m) => (m.signature.outputs[0].labels = [])],
+    ['signature.inputs[0].labels', (m) => (m.signature.inputs[0].labels = ['a'])],
   ];
 
   test.each(mutations)('a bad %s is INVALID_FORMAT naming the field', (field, mutate) => {

@@ -221,6 +221,36 @@ describe('publishCommand', () => {
     expect(manifest).toMatchObject({ name: 'lenet', version: '2', placement: { target: 'cpu' } });
   });
 
+  test('--labels reads a label file (one per line) into the output’s manifest entry', async () => {
+    for (const [name, value] of Object.entries(s3.env)) vi.stubEnv(name, value);
+    vi.stubEnv('MINDLET_MODEL_KEY', '');
+    const dir = tempDir();
+    const labels = path.join(dir, 'labels.txt');
+    const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    writeFileSync(labels, `${names.join('\r\n')}\n\n`);
+    const io = { out: (_: string) => {}, err: (_: string) => {} };
+    for (const [spec, key] of [
+      [labels, 'labels-any/'],
+      [`23=${labels}`, 'labels-named/'],
+    ] as const) {
+      await publishCommand([ORI_NET, `s3://${BUCKET}/${key}`, '--labels', spec], io);
+      const manifest = JSON.parse(
+        await (
+          await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${key}mindlet.json` }))
+        ).Body!.transformToString(),
+      );
+      expect(manifest.signature.outputs[0].labels).toEqual(names);
+    }
+    writeFileSync(labels, names.slice(0, 9).join('\n'));
+    await expect(publishCommand([ORI_NET, `s3://${BUCKET}/bad/`, '--labels', labels], io)).rejects.toThrow(
+      /one label per class: 10/,
+    );
+    await expect(
+      publishCommand([ORI_NET, `s3://${BUCKET}/bad/`, '--labels', path.join(dir, 'missing.txt')], io),
+    ).rejects.toThrow(/--labels .*missing.txt: no such file/);
+    expect(await keysUnder('bad/')).toEqual([]);
+  });
+
   test('usage errors', async () => {
     const io = { out: (_: string) => {}, err: (_: string) => {} };
     await expect(publishCommand([ORI_NET], io)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
