@@ -77,19 +77,21 @@ describe('mindlet serve (bundled example)', () => {
     expect(printed.curls[1]!.url).toBe(`${printed.url}/model/lenet:predict`);
   });
 
-  it('answers both printed requests with the numbers the engine computes for digit-7', async () => {
+  it('answers both printed requests for digit-7: KServe with the label 7, MindSpore Serving with the engine’s logits', async () => {
     const image = decodeNpy(readFileSync(path.join(repoRoot, 'examples/digit-7.npy')), 'digit-7.npy');
     const session = await loadSession(path.join(repoRoot, 'examples/models/lenet/1/model.mindir'));
     const [expected] = await session.run([image]);
     session.close();
+    const logits = Array.from(expected!.data as Float32Array);
 
     const kserve = await post(printed.curls[0]!);
     expect(kserve.status).toBe(200);
     expect(kserve.json.model_name).toBe('lenet');
     const output = kserve.json.outputs[0]!;
-    expect(output.shape).toEqual([1, 10]);
-    expect(output.datatype).toBe('FP32');
-    expect(output.data).toEqual(Array.from(expected!.data as Float32Array));
+    // The request asks for the top class (classification extension): "<value>:<index>:<label>".
+    expect(output.datatype).toBe('BYTES');
+    expect(output.shape).toEqual([1, 1]);
+    expect(output.data).toEqual([`${Math.max(...logits).toFixed(6)}:7:7`]);
 
     const serving = await post(printed.curls[1]!);
     expect(serving.status).toBe(200);
@@ -97,7 +99,8 @@ describe('mindlet serve (bundled example)', () => {
     const instance = serving.json.instances[0]!;
     const values = Object.values(instance)[0] as number[];
     // One instance is one sample: the batch dimension is not repeated in the answer.
-    expect(values).toEqual(output.data);
+    expect(values).toEqual(logits);
+    expect(values.indexOf(Math.max(...values))).toBe(7);
   });
 
   it('keeps serving after a bad request and stops cleanly on SIGTERM', async () => {
