@@ -7,20 +7,25 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { MindletError } from '../errors.js';
 import { loadModel } from '../model/load.js';
-import { placeModel, placementOfManifest, profileFromModel } from '../routing/policy.js';
+import { PLACEMENT_ASSUMPTIONS, placeModel, placementOfManifest, profileFromModel } from '../routing/policy.js';
 import { DEPLOY_TARGETS, type DeployTarget, type PlacementDecision, type PlacementOptions } from '../routing/types.js';
 import { ModelStore } from '../store/model-store.js';
 import { parseModelUri } from '../store/uri.js';
 import { formatBytes } from './format.js';
 
 export const PLAN_USAGE = `  plan <model> [--json] [--target TARGET] [--allow-edge] [--batch N] [--key HEX]
+       [--ascend-vcpus N] [--ascend-memory-mb N]
                                         where a model should run and why: ${DEPLOY_TARGETS.join(', ')},
-                                        with each target's memory, latency, cold start and cost
+                                        with each target's memory, latency, cold start and cost, and the
+                                        engine each estimate assumes (the one that runs there today)
                                         <model>: a .mindir/.ms file, or the s3:// or file:// URI of a
                                         published model (read from its mindlet.json alone)
                                         --target: pin a target (overrides the manifest's placement)
                                         --allow-edge: let the policy choose edge-function
                                         --batch: size for N items per inference (default: as declared)
+                                        --ascend-vcpus, --ascend-memory-mb: the vCPUs and host memory (MiB)
+                                        one task gets on your Ascend server, which the CPU engine runs on
+                                        (default: ${PLACEMENT_ASSUMPTIONS.ascendHostVcpus} and ${PLACEMENT_ASSUMPTIONS.ascendHostMemoryMb}, assumed)
                                         --json: print {target, pinned, reasons, estimates}
                                         --key: decryption key of an encrypted model file, as hex`;
 
@@ -40,6 +45,8 @@ export async function planCommand(args: string[], io: PlanIo): Promise<number> {
       'allow-edge': { type: 'boolean', default: false },
       batch: { type: 'string' },
       key: { type: 'string' },
+      'ascend-vcpus': { type: 'string' },
+      'ascend-memory-mb': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -69,6 +76,10 @@ export async function planCommand(args: string[], io: PlanIo): Promise<number> {
       );
     options.batch = Number(values.batch);
   }
+  if (values['ascend-vcpus'] !== undefined)
+    options.ascendHostVcpus = positiveInteger('--ascend-vcpus', values['ascend-vcpus'], 1024);
+  if (values['ascend-memory-mb'] !== undefined)
+    options.ascendHostMemoryMb = positiveInteger('--ascend-memory-mb', values['ascend-memory-mb'], 16 * 2 ** 20);
 
   const source = positionals[0]!;
   const { label, decision } = /^(s3|file):\/\//i.test(source)
@@ -134,11 +145,12 @@ function printDecision(
   for (const reason of decision.reasons) out(`    - ${reason}`);
   out(`  estimates${batch === undefined ? ' (at the declared batch)' : ` (at batch ${batch})`}`);
   const rows = [
-    ['target', 'fits', 'memory', 'latency', 'cold start', '$ per 1M'],
+    ['target', 'engine', 'fits', 'memory', 'latency', 'cold start', '$ per 1M'],
     ...DEPLOY_TARGETS.map((target) => {
       const e = decision.estimates[target];
       return [
         target,
+        e.engine,
         e.fits ? 'yes' : 'no',
         formatBytes(Math.round(e.memoryMb * 2 ** 20)),
         duration(e.latencyMs),
@@ -150,12 +162,25 @@ function printDecision(
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const row of rows)
     out(
-      `    ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`,
+      `    ${row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`,
     );
+  // Every figure above is for the engine that runs on the target today: name it with its hardware.
+  out('  engines');
+  for (const target of DEPLOY_TARGETS) out(`    - ${target}: ${decision.estimates[target].engineNote}`);
   const broken = DEPLOY_TARGETS.filter((target) => decision.estimates[target].limits.length > 0);
   if (broken.length === 0) return;
   out('  limits');
   for (const target of broken) for (const limit of decision.estimates[target].limits) out(`    - ${target}: ${limit}`);
+}
+
+function positiveInteger(flag: string, value: string, max: number): number {
+  const parsed = /^[1-9]\d{0,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed <= max))
+    throw new MindletError(
+      'INVALID_ARGUMENT',
+      `${flag} must be an integer from 1 to ${max}, got "${value.slice(0, 40)}"`,
+    );
+  return parsed;
 }
 
 function duration(ms: number): string {

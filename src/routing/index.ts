@@ -2,6 +2,8 @@
  * Placement: which deploy target a model runs on (a Lambda function, a GPU or Ascend container task, or, opted in,
  * a Cloudflare Worker), why, and what each target would cost; the targets' limits; the CPU function's memory sizing.
  */
+
+export { TARGET_ENGINES } from './engines.js';
 export {
   type ForwardEvent,
   type ForwardOptions,
@@ -57,10 +59,12 @@ export {
   DEPLOY_TARGETS,
   type DeployTarget,
   type PlacementDecision,
+  type PlacementEngine,
   type PlacementOptions,
   type PlacementProfile,
   TASK_JOB_ENV,
   TASK_ROUTES_ENV,
+  type TargetEngines,
   type TargetEstimate,
   type TaskJobSpec,
 } from './types.js';

@@ -2,7 +2,9 @@
  * The placement policy: for a model's profile, what each deploy target would need (memory, warm latency, cold start,
  * cost per million inferences), which hard limits it breaks, and where it should run, with the reasons in sentences
  * that carry the numbers. Estimates are deliberately simple (FLOPs over an achievable throughput, bytes over a
- * bandwidth); PLACEMENT_ASSUMPTIONS names every figure they assume and docs/placement.md explains them.
+ * bandwidth); PLACEMENT_ASSUMPTIONS names every figure they assume and docs/placement.md explains them. Each target
+ * is estimated for the engine that runs there today (TARGET_ENGINES, engines.ts): the GPU and Ascend tasks run
+ * mindlet's CPU engine on their host's vCPUs until an accelerator backend exists, and their estimates say so.
  *
  * Decision order: a pinned target wins (kept even when it does not fit, with a warning); then an accelerator the
  * model declares; then, among targets that fit, edge-function (only when the caller opted in), cpu-function,
@@ -15,6 +17,7 @@ import { profileModel } from '../mindir/profile.js';
 import type { Model, TensorInfo } from '../mindir/types.js';
 import type { Manifest, PlacementTarget, SignatureTensor } from '../store/manifest.js';
 import { EDGE_DEFAULT_MAX_BODY_BYTES, edgeMemoryEstimate } from './edge-limits.js';
+import { TARGET_ENGINES } from './engines.js';
 import {
   DEFAULT_ASCEND_DEVICE,
   DEFAULT_GPU_INSTANCE,
@@ -31,7 +34,14 @@ import {
   requiredEphemeralStorageMb,
   WEIGHT_COPIES,
 } from './memory.js';
-import type { DeployTarget, PlacementDecision, PlacementOptions, PlacementProfile, TargetEstimate } from './types.js';
+import type {
+  DeployTarget,
+  PlacementDecision,
+  PlacementOptions,
+  PlacementProfile,
+  TargetEngines,
+  TargetEstimate,
+} from './types.js';
 
 const MIB = 2 ** 20;
 const MB_PER_S = 1e6;
@@ -57,7 +67,43 @@ export const PLACEMENT_ASSUMPTIONS = {
   lambdaDownloadMBps: 100,
   /** Engine load (decode, fold, pack weights): ResNet-50's 98 MiB in ~250 ms on 2 vCPUs (docs/benchmarks.md). */
   engineLoadMBps: 400,
-  /** Fraction of a GPU's FP32 peak an FP32 inference reaches (convolution/GEMM-heavy graphs, no tensor cores). */
+  /**
+   * mindlet's CPU engine per vCPU of a container task's host (gpu-task, ascend-task), derived from the same measurement
+   * as lambdaGflopsPerVcpu: ~100 GFLOP/s per vCPU on ResNet-50 on the 2-vCPU Zen 4 dev box, where each vCPU had a
+   * whole core's two 256-bit FMA pipes (two threads ran about twice one: docs/engine.md). On EC2 a vCPU is one SMT
+   * thread of a core (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instance-optimize-cpu.html), so a
+   * g5.xlarge's 4 vCPUs are 2 cores of a 2nd-generation AMD EPYC (Zen 2, AVX2 only;
+   * https://aws.amazon.com/ec2/instance-types/g5/; g6's 3rd-generation EPYC is also AVX2 only). Zen 2 has the same two
+   * 256-bit FMA pipes per core, at up to 3.3 GHz (AWS's figure for its 2nd-generation EPYC instances,
+   * https://aws.amazon.com/ec2/instance-types/c5/) against the dev box's ~3.7 GHz (118 GFLOP/s per core measured ÷ 32
+   * FLOP per cycle): 100 × ½ (two threads share a core) × 3.3 / 3.7 ≈ 45, rounded down to 40 because the AVX2
+   * kernels these hosts run (6×16 GEMM tile) were never measured on them.
+   */
+  taskGflopsPerVcpu: 40,
+  /**
+   * Node.js start and the engine addon's load in a running container, before the download: ~170 ms measured
+   * (bench:coldstart, docs/benchmarks.md: 914 ms cold, less 496 ms download and 245 ms load), rounded up.
+   */
+  taskStartMs: 200,
+  /**
+   * vCPUs one ascend-task's CPU engine gets on your Ascend server. Unknown: ECS Anywhere runs the task on your own
+   * machine. 4, what a g5.xlarge gives a gpu-task: the task sets no CPU limit, but a server runs a task per NPU device
+   * and their engines share its cores (each starts a thread per CPU it sees), so one task's share is small on a
+   * server full of devices. Same per-vCPU throughput (taskGflopsPerVcpu): the image is x86-64 with AVX2
+   * (containers/Dockerfile.ascend). Override with PlacementOptions.ascendHostVcpus (`mindlet plan --ascend-vcpus`).
+   */
+  ascendHostVcpus: 4,
+  /**
+   * Host memory one ascend-task may use on your Ascend server, MiB: what limits a model on the CPU engine there,
+   * unknown for the same reason. 15 GiB, what a g5.xlarge leaves a gpu-task after the OS and the ECS agent, so the
+   * default claims no more of your server than of a GPU host. Override with PlacementOptions.ascendHostMemoryMb
+   * (`mindlet plan --ascend-memory-mb`).
+   */
+  ascendHostMemoryMb: 15 * 1024,
+  /**
+   * Fraction of a GPU's FP32 peak an FP32 inference reaches (convolution/GEMM-heavy graphs, no tensor cores). Used
+   * only once a GPU backend runs on gpu-task (TARGET_ENGINES); until then the task's estimate is the CPU engine's.
+   */
   gpuAchievableFraction: 0.4,
   /** Kernel launches and synchronisation per inference on a GPU. */
   gpuFixedOverheadMs: 2,
@@ -73,7 +119,10 @@ export const PLACEMENT_ASSUMPTIONS = {
   taskHostReservedMb: 1024,
   /** The serving process on the host (Node.js, the SDK) besides the model bytes it stages. */
   taskHostRuntimeMb: 512,
-  /** Fraction of an Ascend device's FP16 peak a converted (FP16) graph reaches at small batches. */
+  /**
+   * Fraction of an Ascend device's FP16 peak a converted (FP16) graph reaches at small batches. Used only once an
+   * Ascend backend runs on ascend-task (TARGET_ENGINES); until then the task's estimate is the CPU engine's.
+   */
   ascendAchievableFraction: 0.3,
   /** Task dispatch and synchronisation per inference on an NPU. */
   ascendFixedOverheadMs: 3,
@@ -200,18 +249,39 @@ export function estimateTargets(
 ): Record<DeployTarget, TargetEstimate> {
   const checked = sized(profile, options);
   const allowEdge = options.allowEdge === true || options.pin === 'edge-function';
-  return {
-    'cpu-function': cpuFunction(checked).estimate,
-    'gpu-task': gpuTask(checked).estimate,
-    'ascend-task': ascendTask(checked).estimate,
-    'edge-function': edgeFunction(checked, allowEdge).estimate,
-  };
+  return estimatesOf(assess(checked, options, allowEdge));
 }
 
 interface Assessment {
   estimate: TargetEstimate;
   /** Why it fits, one sentence each with the numbers (used when the target is chosen and fits). */
   fitReasons: string[];
+  /**
+   * Which engine computes there, when that is not what the target's name suggests (a GPU or Ascend task on the CPU
+   * engine): said whenever the target is chosen, fitting or not.
+   */
+  engineReason?: string;
+}
+
+type Assessments = Record<DeployTarget, Assessment>;
+
+/** Every target's assessment at a checked, sized profile, each for the engine that runs there (engines.ts). */
+function assess(profile: PlacementProfile, options: PlacementOptions, allowEdge: boolean): Assessments {
+  return {
+    'cpu-function': cpuFunction(profile),
+    'gpu-task': gpuTask(profile, TARGET_ENGINES['gpu-task']),
+    'ascend-task': ascendTask(profile, TARGET_ENGINES['ascend-task'], ascendHost(options)),
+    'edge-function': edgeFunction(profile, allowEdge),
+  };
+}
+
+function estimatesOf(assessed: Assessments): Record<DeployTarget, TargetEstimate> {
+  return {
+    'cpu-function': assessed['cpu-function'].estimate,
+    'gpu-task': assessed['gpu-task'].estimate,
+    'ascend-task': assessed['ascend-task'].estimate,
+    'edge-function': assessed['edge-function'].estimate,
+  };
 }
 
 function decide(
@@ -221,30 +291,33 @@ function decide(
 ): PlacementDecision {
   const checked = sized(profile, options);
   const allowEdge = options.allowEdge === true || options.pin === 'edge-function';
-  const assessed: Record<DeployTarget, Assessment> = {
-    'cpu-function': cpuFunction(checked),
-    'gpu-task': gpuTask(checked),
-    'ascend-task': ascendTask(checked),
-    'edge-function': edgeFunction(checked, allowEdge),
-  };
-  const estimates = {
-    'cpu-function': assessed['cpu-function'].estimate,
-    'gpu-task': assessed['gpu-task'].estimate,
-    'ascend-task': assessed['ascend-task'].estimate,
-    'edge-function': assessed['edge-function'].estimate,
-  };
-  const kept = (target: DeployTarget, pinned: boolean, first: string): PlacementDecision => {
+  const assessed = assess(checked, options, allowEdge);
+  const estimates = estimatesOf(assessed);
+  const kept = (target: DeployTarget, pinned: boolean, first: string[]): PlacementDecision => {
     const { estimate, fitReasons } = assessed[target];
-    const reasons = [first];
+    const reasons = [...first];
     if (estimate.fits) reasons.push(...fitReasons);
     else reasons.push(`warning: the model does not fit ${target}: ${estimate.limits.join('; ')}`);
     return { target, pinned, reasons, estimates };
   };
+  const engineReasons = (target: DeployTarget): string[] => {
+    const { engineReason } = assessed[target];
+    return engineReason === undefined ? [] : [engineReason];
+  };
 
-  if (options.pin !== undefined) return kept(options.pin, true, pinReason ?? `pinned to ${options.pin}`);
+  if (options.pin !== undefined)
+    return kept(options.pin, true, [pinReason ?? `pinned to ${options.pin}`, ...engineReasons(options.pin)]);
   if (checked.accelerator !== undefined) {
-    const target = checked.accelerator === 'gpu' ? 'gpu-task' : 'ascend-task';
-    return kept(target, false, `the model declares the ${checked.accelerator} accelerator, so it runs on ${target}`);
+    const accelerator = checked.accelerator;
+    const target = accelerator === 'gpu' ? 'gpu-task' : 'ascend-task';
+    const { estimate } = assessed[target];
+    // The routing honours the declaration; the sentence says whether the accelerator is what computes there.
+    const first =
+      estimate.engine === accelerator
+        ? `the model declares the ${accelerator} accelerator, so it runs on ${target}`
+        : `the model declares the ${accelerator} accelerator, so it is routed to ${target}, where it computes on ` +
+          estimate.engineNote;
+    return kept(target, false, [first]);
   }
 
   const passedOver: string[] = [];
@@ -257,7 +330,10 @@ function decide(
     const { estimate, fitReasons } = assessed[target];
     if (estimate.fits) {
       // The first target that fits leads; the ones passed over explain why it is not a cheaper one.
-      const reasons = target === 'cpu-function' ? [...fitReasons, ...passedOver] : [...passedOver, ...fitReasons];
+      const reasons =
+        target === 'cpu-function'
+          ? [...fitReasons, ...passedOver]
+          : [...passedOver, ...engineReasons(target), ...fitReasons];
       return { target, pinned: false, reasons, estimates };
     }
     passedOver.push(`does not fit ${target}: ${estimate.limits.join('; ')}`);
@@ -267,6 +343,7 @@ function decide(
     pinned: false,
     reasons: [
       'the model fits no target, so it is placed on gpu-task; split it, quantize it, or pin a target with more memory',
+      ...engineReasons('gpu-task'),
       ...passedOver,
     ],
     estimates,
@@ -275,8 +352,17 @@ function decide(
 
 /** The profile checked, at the batch the options ask for. */
 function sized(profile: PlacementProfile, options: PlacementOptions): PlacementProfile {
+  checkOptions(options);
   const checked = checkProfile(profile);
   return options.batch === undefined ? checked : withBatch(checked, options.batch);
+}
+
+function checkOptions(options: PlacementOptions): void {
+  for (const name of ['ascendHostVcpus', 'ascendHostMemoryMb'] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1))
+      throw new MindletError('INVALID_ARGUMENT', `${name} must be a positive integer, got ${value}`);
+  }
 }
 
 function checkProfile(profile: PlacementProfile): PlacementProfile {
@@ -363,6 +449,8 @@ function cpuFunction(profile: PlacementProfile): Assessment {
   return {
     estimate: {
       target: 'cpu-function',
+      engine: TARGET_ENGINES['cpu-function'],
+      engineNote: `mindlet's CPU engine ${cpu} of a Lambda function`,
       fits: limits.length === 0,
       memoryMb: memory.requiredMb,
       latencyMs: round(latencyMs),
@@ -374,7 +462,118 @@ function cpuFunction(profile: PlacementProfile): Assessment {
   };
 }
 
-function gpuTask(profile: PlacementProfile): Assessment {
+/** What the CPU engine gets on a container task's host. */
+interface TaskHost {
+  /** The vCPUs the engine computes on, in words ("the g5.xlarge's 4 vCPUs"). */
+  readonly cpus: string;
+  readonly vcpus: number;
+  /** Host memory the task may use, MiB, and that limit in words. */
+  readonly memoryLimitMb: number;
+  readonly memoryLimit: string;
+  /** Why the accelerator the task was given does not compute, in words. */
+  readonly idle: string;
+  readonly downloadMBps: number;
+  /** The price of the host's time the estimate counts, USD per hour, and the cost sentence for a figure. */
+  readonly usdPerHour: number;
+  readonly cost: (costPerMillionUsd: number) => string;
+}
+
+/** The GPU instance a gpu-task lands on, as its CPU engine sees it. */
+function gpuHost(): TaskHost {
+  const instance = DEFAULT_GPU_INSTANCE;
+  const memoryLimitMb = instance.memoryMb - A.taskHostReservedMb;
+  return {
+    cpus: `the ${instance.name}'s ${instance.vcpus} vCPUs`,
+    vcpus: instance.vcpus,
+    memoryLimitMb,
+    memoryLimit: `the ${mibOf(memoryLimitMb)} a ${instance.name} leaves after the OS and ECS agent`,
+    idle: `no GPU backend runs yet, so the ${instance.gpu} the task reserves is idle`,
+    downloadMBps: A.gpuDownloadMBps,
+    usdPerHour: instance.usdPerHour,
+    cost: (usdPerMillion) => `~$${usd(usdPerMillion)} per million inferences at $${instance.usdPerHour}/h, fully busy`,
+  };
+}
+
+/** The user's Ascend server, as much of it as one ascend-task's CPU engine is assumed to get. */
+function ascendHost(options: PlacementOptions): TaskHost {
+  const vcpus = options.ascendHostVcpus ?? A.ascendHostVcpus;
+  const memoryLimitMb = options.ascendHostMemoryMb ?? A.ascendHostMemoryMb;
+  // Say whether a figure is the default assumption or the caller's, so a plan shows what to override.
+  const vcpuSource = options.ascendHostVcpus === undefined ? 'assumed: ascendHostVcpus, --ascend-vcpus' : 'given';
+  const memorySource =
+    options.ascendHostMemoryMb === undefined ? 'assumed: ascendHostMemoryMb, --ascend-memory-mb' : 'given';
+  return {
+    cpus: `${vcpus} vCPUs of your Ascend server (${vcpuSource})`,
+    vcpus,
+    memoryLimitMb,
+    memoryLimit: `the ${mibOf(memoryLimitMb)} of your Ascend server one task may use (${memorySource})`,
+    idle: 'no Ascend backend runs yet, so the NPU device mapped into the task is idle',
+    downloadMBps: A.ascendDownloadMBps,
+    usdPerHour: ECS_ANYWHERE_USD_PER_INSTANCE_HOUR,
+    cost: (usdPerMillion) =>
+      `~$${usd(usdPerMillion)} per million inferences counts only ECS Anywhere's ` +
+      `$${ECS_ANYWHERE_USD_PER_INSTANCE_HOUR} per instance-hour: the server is your own`,
+  };
+}
+
+function gpuTask(profile: PlacementProfile, engine: TargetEngines['gpu-task']): Assessment {
+  return engine === 'gpu' ? gpuDevice(profile) : cpuOnTaskHost('gpu-task', profile, gpuHost());
+}
+
+function ascendTask(profile: PlacementProfile, engine: TargetEngines['ascend-task'], host: TaskHost): Assessment {
+  return engine === 'ascend' ? ascendDevice(profile) : cpuOnTaskHost('ascend-task', profile, host);
+}
+
+/**
+ * A container task running mindlet's CPU engine on its host, as every task does until an accelerator backend exists:
+ * the same throughput-per-vCPU estimate as cpu-function, and host memory (not the accelerator's) as the limit.
+ */
+function cpuOnTaskHost(target: 'gpu-task' | 'ascend-task', profile: PlacementProfile, host: TaskHost): Assessment {
+  const activations = activationBytes(profile);
+  const file = fileBytes(profile);
+  // The file read at load and the packed weights are both alive while the model loads; activations while it runs.
+  const hostBytes = file + profile.weightBytes + activations + A.taskHostRuntimeMb * MIB;
+  const latencyMs = (batchFlops(profile) / (host.vcpus * A.taskGflopsPerVcpu * 1e9)) * 1000 + A.cpuFixedOverheadMs;
+  const coldStartMs =
+    A.taskStartMs +
+    (file / (host.downloadMBps * MB_PER_S)) * 1000 +
+    (profile.weightBytes / (A.engineLoadMBps * MB_PER_S)) * 1000;
+  // One inference at a time on a fully busy host: the floor; idle time adds to it.
+  const costPerMillionUsd = ((1e6 * latencyMs) / 3_600_000) * host.usdPerHour;
+  const engineNote = `mindlet's CPU engine on ${host.cpus}: ${host.idle}`;
+
+  const memory =
+    `host memory: model file ${mib(file)} + packed weights ${mib(profile.weightBytes)} + activations ` +
+    `${mib(activations)} + runtime ${count(A.taskHostRuntimeMb)} MiB = ${mib(hostBytes)}`;
+  const limits: string[] = [];
+  if (hostBytes > host.memoryLimitMb * MIB) limits.push(`${memory}, over ${host.memoryLimit}`);
+  const fitReasons = [
+    `${memory} fits ${host.memoryLimit}`,
+    `~${duration(latencyMs)} per inference ${atBatch(profile)} on ${host.vcpus} vCPUs at ` +
+      `${A.taskGflopsPerVcpu} GFLOP/s each plus ${A.cpuFixedOverheadMs} ms; ${host.cost(costPerMillionUsd)}`,
+  ];
+  return {
+    estimate: {
+      target,
+      engine: 'cpu',
+      engineNote,
+      fits: limits.length === 0,
+      memoryMb: Math.ceil(hostBytes / MIB),
+      latencyMs: round(latencyMs),
+      coldStartMs: round(coldStartMs),
+      costPerMillionUsd: round(costPerMillionUsd),
+      limits,
+    },
+    fitReasons,
+    engineReason: `on ${target} the model computes on ${engineNote}`,
+  };
+}
+
+/**
+ * gpu-task once a GPU backend computes on the device (TARGET_ENGINES['gpu-task'] === 'gpu'): a fraction of the
+ * GPU's datasheet peak, device memory as the limit. Not used while the CPU engine runs there.
+ */
+function gpuDevice(profile: PlacementProfile): Assessment {
   const instance = DEFAULT_GPU_INSTANCE;
   const activations = activationBytes(profile);
   const deviceBytes = profile.weightBytes + activations + A.gpuRuntimeMb * MIB;
@@ -411,6 +610,8 @@ function gpuTask(profile: PlacementProfile): Assessment {
   return {
     estimate: {
       target: 'gpu-task',
+      engine: 'gpu',
+      engineNote: `mindlet's GPU backend on the ${instance.name}'s ${instance.gpu}`,
       fits: limits.length === 0,
       memoryMb: Math.ceil(deviceBytes / MIB),
       latencyMs: round(latencyMs),
@@ -422,7 +623,11 @@ function gpuTask(profile: PlacementProfile): Assessment {
   };
 }
 
-function ascendTask(profile: PlacementProfile): Assessment {
+/**
+ * ascend-task once an Ascend backend computes on the NPU (TARGET_ENGINES['ascend-task'] === 'ascend'): a fraction of
+ * the device's FP16 peak, device memory as the limit. Not used while the CPU engine runs there.
+ */
+function ascendDevice(profile: PlacementProfile): Assessment {
   const npu = DEFAULT_ASCEND_DEVICE;
   const activations = activationBytes(profile);
   // FP32 weights are counted at their size although conversion to FP16 halves them: a margin, not a promise.
@@ -454,6 +659,8 @@ function ascendTask(profile: PlacementProfile): Assessment {
   return {
     estimate: {
       target: 'ascend-task',
+      engine: 'ascend',
+      engineNote: `mindlet's Ascend backend on one ${npu.name} device`,
       fits: limits.length === 0,
       memoryMb: Math.ceil(deviceBytes / MIB),
       latencyMs: round(latencyMs),
@@ -512,6 +719,8 @@ function edgeFunction(profile: PlacementProfile, allowed: boolean): Assessment {
   return {
     estimate: {
       target: 'edge-function',
+      engine: TARGET_ENGINES['edge-function'],
+      engineNote: "mindlet's WebAssembly engine (SIMD128, one thread) in a Worker isolate",
       fits: limits.length === 0,
       memoryMb: Math.ceil(memory.totalBytes / MIB),
       latencyMs: round(cpuMs),

@@ -8,6 +8,21 @@
 export const DEPLOY_TARGETS = ['cpu-function', 'gpu-task', 'ascend-task', 'edge-function'] as const;
 export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
 
+/**
+ * The engine an estimate assumes computes the model: `cpu` is mindlet's native CPU engine, `wasm` its WebAssembly
+ * build, `gpu` and `ascend` the accelerator backends that container tasks name in `MINDLET_ENGINE_BACKEND`
+ * (src/server/engine-backend.ts) and that do not exist yet.
+ */
+export type PlacementEngine = 'cpu' | 'wasm' | 'gpu' | 'ascend';
+
+/** The engines each target can run; which one runs today is `TARGET_ENGINES` (src/routing/engines.ts). */
+export interface TargetEngines {
+  readonly 'cpu-function': 'cpu';
+  readonly 'gpu-task': 'cpu' | 'gpu';
+  readonly 'ascend-task': 'cpu' | 'ascend';
+  readonly 'edge-function': 'wasm';
+}
+
 /** What the policy needs to know about a model (from a loaded model, or from its manifest alone). */
 export interface PlacementProfile {
   /** Weight bytes: parameters plus tensor constants. */
@@ -33,9 +48,13 @@ export interface PlacementProfile {
 
 export interface TargetEstimate {
   target: DeployTarget;
+  /** The engine the estimate assumes computes there: the one that runs on the target today. */
+  engine: PlacementEngine;
+  /** That engine and the hardware it gets, in words (e.g. why a GPU host's estimate is a CPU one). */
+  engineNote: string;
   /** Whether the model fits the target's hard limits. */
   fits: boolean;
-  /** Memory the target needs for this model (host memory; accelerator memory for task targets), MiB. */
+  /** Memory the model needs where it computes (host memory for the CPU engines, device memory for a backend), MiB. */
   memoryMb: number;
   /** Estimated latency of one inference at the declared batch, warm, milliseconds. */
   latencyMs: number;
@@ -64,6 +83,16 @@ export interface PlacementOptions {
   allowEdge?: boolean;
   /** Size for this batch instead of the profile's (peak activations and I/O bytes scale with it). */
   batch?: number;
+  /**
+   * vCPUs one ascend-task gets on your Ascend server, which the CPU engine computes on until an Ascend backend runs.
+   * @default PLACEMENT_ASSUMPTIONS.ascendHostVcpus (src/routing/policy.ts)
+   */
+  ascendHostVcpus?: number;
+  /**
+   * Host memory (MiB) one ascend-task may use on your Ascend server, what limits a model on the CPU engine there.
+   * @default PLACEMENT_ASSUMPTIONS.ascendHostMemoryMb (src/routing/policy.ts)
+   */
+  ascendHostMemoryMb?: number;
 }
 
 /*

@@ -9,7 +9,14 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { loadModel } from '../../src/model/load.js';
-import { DEPLOY_TARGETS, type PlacementDecision } from '../../src/routing/index.js';
+import {
+  DEFAULT_GPU_INSTANCE,
+  DEPLOY_TARGETS,
+  PLACEMENT_ASSUMPTIONS,
+  type PlacementDecision,
+  profileFromModel,
+  TARGET_ENGINES,
+} from '../../src/routing/index.js';
 import { buildManifest, MANIFEST_FILE } from '../../src/store/manifest.js';
 import { repoRoot } from '../tools/proto-encode.js';
 
@@ -70,10 +77,21 @@ describe('mindlet plan on a model file', () => {
     expect(stdout).toContain('placement  cpu-function (chosen by the policy)');
     expect(stdout).toMatch(/- weights .* fits Lambda's 10,240 MB/);
     expect(lines.find((line) => line.trim().startsWith('target'))).toMatch(
-      /fits +memory +latency +cold start +\$ per 1M/,
+      /^ {4}target +engine +fits +memory +latency +cold start +\$ per 1M$/,
     );
+    // Each row names the engine its estimate is for: the task targets' is the CPU engine, as that is what runs there.
     for (const target of DEPLOY_TARGETS)
-      expect(lines.some((line) => new RegExp(`^ {4}${target} +(yes|no) `).test(line))).toBe(true);
+      expect(lines.some((line) => new RegExp(`^ {4}${target} +${TARGET_ENGINES[target]} +(yes|no) `).test(line))).toBe(
+        true,
+      );
+    expect(lines).toContain(
+      "    - gpu-task: mindlet's CPU engine on the g5.xlarge's 4 vCPUs: no GPU backend runs yet, so the NVIDIA A10G " +
+        'the task reserves is idle',
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {4}- ascend-task: mindlet's CPU engine on 4 vCPUs of your Ascend server \(assumed: /),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^ {4}- edge-function: mindlet's WebAssembly engine /));
     // edge-function was not asked for, so the limits section says how to opt in.
     expect(stdout).toMatch(/- edge-function: edge-function is opt-in.*--allow-edge/);
   });
@@ -87,10 +105,47 @@ describe('mindlet plan on a model file', () => {
     for (const target of DEPLOY_TARGETS) {
       const estimate = decision.estimates[target];
       expect(Object.keys(estimate).sort()).toEqual(
-        ['coldStartMs', 'costPerMillionUsd', 'fits', 'latencyMs', 'limits', 'memoryMb', 'target'].sort(),
+        [
+          'coldStartMs',
+          'costPerMillionUsd',
+          'engine',
+          'engineNote',
+          'fits',
+          'latencyMs',
+          'limits',
+          'memoryMb',
+          'target',
+        ].sort(),
       );
       expect(estimate.latencyMs).toBeGreaterThan(0);
+      expect(estimate.engine).toBe(TARGET_ENGINES[target]);
     }
+  });
+
+  it('--json: the task targets are estimated for the CPU engine on the host, and say so', async () => {
+    const profile = profileFromModel(await loadModel(faceNet));
+    const decision = await planJson(faceNet, '--target', 'gpu-task');
+    const gpu = decision.estimates['gpu-task'];
+    expect(gpu.engine).toBe('cpu');
+    expect(gpu.engineNote).toMatch(/^mindlet's CPU engine on the g5\.xlarge's 4 vCPUs: no GPU backend runs yet/);
+    // FLOPs over the host's 4 vCPUs at 40 GFLOP/s each, plus 1 ms: not a fraction of the A10G's 31.2 TFLOPS.
+    const { taskGflopsPerVcpu, cpuFixedOverheadMs } = PLACEMENT_ASSUMPTIONS;
+    const engineMs = ((profile.flops * profile.batch) / (DEFAULT_GPU_INSTANCE.vcpus * taskGflopsPerVcpu * 1e9)) * 1000;
+    expect(gpu.latencyMs).toBeCloseTo(engineMs + cpuFixedOverheadMs, 2);
+    expect(decision.reasons[1]).toMatch(/^on gpu-task the model computes on mindlet's CPU engine/);
+    expect(decision.reasons.join('\n')).not.toMatch(/TFLOPS|CUDA runtime/);
+  });
+
+  it('--ascend-vcpus and --ascend-memory-mb override what ascend-task assumes of your server', async () => {
+    const assumed = (await planJson(faceNet)).estimates['ascend-task'];
+    expect(assumed.engineNote).toMatch(/on 4 vCPUs of your Ascend server \(assumed: ascendHostVcpus, --ascend-vcpus\)/);
+    const given = (await planJson(faceNet, '--ascend-vcpus', '16', '--ascend-memory-mb', '300')).estimates[
+      'ascend-task'
+    ];
+    expect(given.engineNote).toMatch(/on 16 vCPUs of your Ascend server \(given\)/);
+    expect(given.latencyMs).toBeLessThan(assumed.latencyMs);
+    expect(given.fits).toBe(false);
+    expect(given.limits[0]).toMatch(/over the 300 MiB of your Ascend server one task may use \(given\)$/);
   });
 
   it('--target pins, --allow-edge opts in, --batch scales the estimates', async () => {
@@ -123,6 +178,10 @@ describe('mindlet plan on a published model', () => {
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toBe(`lenet version 3 (${publishedUri})`);
     expect(stdout).toContain('placement  ascend-task (pinned)');
+    // Pinned there, it runs, but on the server's CPU: the reasons say so before any figure.
+    expect(decision.reasons[1]).toMatch(
+      /^on ascend-task the model computes on mindlet's CPU engine on 4 vCPUs of your Ascend server .*: no Ascend backend runs yet/,
+    );
   });
 
   it('--target overrides the manifest', async () => {
@@ -153,6 +212,8 @@ describe('arguments mindlet plan refuses (exit 1, one clear line)', () => {
     ],
     [['plan', 'x.mindir', '--batch', '0'], /--batch must be an integer from 1/],
     [['plan', 'x.mindir', '--batch', 'lots'], /--batch must be an integer from 1/],
+    [['plan', 'x.mindir', '--ascend-vcpus', '0'], /--ascend-vcpus must be an integer from 1 to 1024/],
+    [['plan', 'x.mindir', '--ascend-memory-mb', '1.5'], /--ascend-memory-mb must be an integer from 1/],
     [['plan', 's3://bucket/models/m/1/model.mindir', '--key', '00'], /--key applies to a model file/],
     [['plan', 'x.mindir', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['plan', path.join(os.tmpdir(), `mindlet-plan-no-such-${process.pid}.mindir`)], /^mindlet: .*no-such/],
@@ -167,6 +228,7 @@ describe('arguments mindlet plan refuses (exit 1, one clear line)', () => {
     const help = await mindlet('plan', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('plan <model> [--json] [--target TARGET] [--allow-edge] [--batch N] [--key HEX]');
+    expect(help.stdout).toContain('[--ascend-vcpus N] [--ascend-memory-mb N]');
     expect((await mindlet('help')).stdout).toContain('plan <model> [--json]');
   });
 });
