@@ -123,10 +123,12 @@ export function printTryRequests(io: ServeCommandIo, url: string, model: string,
     return;
   }
   const requests = path.join(packageRoot(), 'examples/requests');
-  io.out('try:');
+  io.out('try (both send examples/digit-7.npy, a handwritten 7):');
+  io.out('  # KServe v2, asking for the top class: answers "<score>:7:7" (class index 7, label "7")');
   io.out(
     `  curl -s -H 'content-type: application/json' -d @${path.join(requests, 'lenet-kserve.json')} ${url}/v2/models/${model}/infer`,
   );
+  io.out('  # MindSpore Serving: answers the ten logits, the largest at index 7');
   io.out(
     `  curl -s -H 'content-type: application/json' -d @${path.join(requests, 'lenet-mindspore-serving.json')} ${url}/model/${model}:predict`,
   );
