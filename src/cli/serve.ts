@@ -1,6 +1,6 @@
 /**
  * `mindlet serve [model-uri ...]`: serves models over HTTP (KServe v2 and MindSpore Serving REST) until stopped. With
- * no URI it serves the bundled example (a LeNet-style MindIR exported by MindSpore) from the package's own
+ * no URI it serves the bundled example (MindSpore's LeNet export, trained; examples/README.md) from the package's own
  * examples/models folder, which stands in for a bucket, and prints requests to paste.
  */
 import { existsSync } from 'node:fs';
