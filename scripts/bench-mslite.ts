@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/bench-mslite.ts [--threads N] [--runs N]`: the real MindSpore Lite files in ../shared/mslite on
+ * `npx tsx scripts/bench-mslite.ts [--threads N] [--runs N]`: the real MindSpore Lite files in test/fixtures/mslite on
  * the engine — load time, median latency, and MobileFaceNet's error against the output MindSpore Lite recorded.
  * MindSpore Lite itself does not run here and onnxruntime cannot read `.ms`, so there is no peer ratio.
  */
@@ -13,8 +13,8 @@ const { values } = parseArgs({
 });
 const threads = Number(values.threads);
 const runs = Number(values.runs);
-const shared = path.resolve(import.meta.dirname, '../../shared/mslite');
-const floats = (file: string) => new Float32Array(Uint8Array.from(readFileSync(path.join(shared, file))).buffer);
+const fixtures = path.resolve(import.meta.dirname, '../test/fixtures/mslite');
+const floats = (file: string) => new Float32Array(Uint8Array.from(readFileSync(path.join(fixtures, file))).buffer);
 
 const models = [
   {
@@ -32,7 +32,7 @@ const models = [
 ];
 for (const m of models) {
   const start = performance.now();
-  const session = await loadSession(path.join(shared, m.file), { threads });
+  const session = await loadSession(path.join(fixtures, m.file), { threads });
   const load = performance.now() - start;
   const x = { dtype: 'float32' as const, shape: m.shape, data: m.input };
   for (let i = 0; i < 20; i++) await session.run([x]);

@@ -9,7 +9,6 @@
  *            --iterations N (timed runs per measurement, default 30) --threads N (the "default" native threads;
  *            default: available CPUs) --json (one JSON line per measurement)
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +24,8 @@ import { buildReferenceNet } from '../test/tools/reference-nets/index.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS = ['lenet', 'mobilenetv2', 'resnet50'] as const;
 type ModelName = (typeof MODELS)[number];
-const CORPUS_LENET = path.resolve(root, '../shared/mindir/ori_net.mindir');
+/** MindSpore's own LeNet-style export (provenance: test/fixtures/README.md). */
+const CORPUS_LENET = path.join(root, 'test/fixtures/mindir/ori_net.mindir');
 
 const { values } = parseArgs({
   options: {
@@ -103,8 +103,8 @@ interface Prepared {
 }
 
 async function prepare(name: ModelName): Promise<Prepared> {
-  if (name === 'lenet' && existsSync(CORPUS_LENET)) {
-    // The corpus file's input is [1, 1, 32, 32]: batch 1 only.
+  if (name === 'lenet') {
+    // The fixture's input is [1, 1, 32, 32]: batch 1 only.
     const model = await loadModel(CORPUS_LENET);
     const x = Float32Array.from({ length: 32 * 32 }, (_, i) => Math.sin(i * 0.37));
     return {
@@ -114,7 +114,7 @@ async function prepare(name: ModelName): Promise<Prepared> {
       fixedBatch: 1,
     };
   }
-  const net = buildReferenceNet(name === 'lenet' ? 'lenet5' : name);
+  const net = buildReferenceNet(name);
   const model = decodeMindir(net.mindir, { label: `${net.name}.mindir` });
   return {
     model,

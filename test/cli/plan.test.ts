@@ -18,11 +18,10 @@ import {
   TARGET_ENGINES,
 } from '../../src/routing/index.js';
 import { buildManifest, MANIFEST_FILE } from '../../src/store/manifest.js';
-import { repoRoot } from '../tools/proto-encode.js';
+import { fixture, liteFixture } from '../tools/proto-encode.js';
 
-const SHARED = path.resolve(repoRoot, '../shared');
-const faceNet = path.join(SHARED, 'mslite', 'mobilefacenet0924.ms');
-const encrypted = path.join(SHARED, 'mindir', 'add_encrpty_key_0123456789ABCDEF.mindir');
+const faceNet = liteFixture('mobilefacenet0924.ms');
+const encrypted = fixture('add_encrpty_key_0123456789ABCDEF.mindir');
 
 let dir: string;
 let publishedUri: string;
@@ -47,7 +46,7 @@ beforeAll(async () => {
   delete process.env.MINDLET_MODEL_KEY;
   // A published model as `mindlet publish` lays it out: the file and mindlet.json beside it, pinned to ascend.
   dir = mkdtempSync(path.join(os.tmpdir(), 'mindlet-plan-'));
-  const source = path.join(SHARED, 'mindir', 'ori_net.mindir');
+  const source = fixture('ori_net.mindir');
   const modelFile = path.join(dir, 'model.mindir');
   copyFileSync(source, modelFile);
   const manifest = buildManifest(await loadModel(modelFile), {

@@ -7,12 +7,11 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
 import { compareOutputs } from '../tools/compare.js';
-import { repoRoot } from '../tools/proto-encode.js';
+import { liteFixture, repoRoot } from '../tools/proto-encode.js';
 
 const run = promisify(execFile);
 const bin = path.join(repoRoot, 'bin', 'mindlet.js');
-const SHARED = path.resolve(repoRoot, '../shared/mslite');
-const floats = (file: string) => new Float32Array(Uint8Array.from(readFileSync(path.join(SHARED, file))).buffer);
+const floats = (file: string) => new Float32Array(Uint8Array.from(readFileSync(liteFixture(file))).buffer);
 
 async function mindlet(...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [bin, ...args], { maxBuffer: 64 << 20 });
@@ -21,19 +20,19 @@ async function mindlet(...args: string[]): Promise<string> {
 
 describe('the CLI on MindSpore Lite files', () => {
   it('inspects both schema generations', async () => {
-    const lenet = JSON.parse(await mindlet('inspect', path.join(SHARED, 'lenet_tod_infer.ms'), '--json'));
+    const lenet = JSON.parse(await mindlet('inspect', liteFixture('lenet_tod_infer.ms'), '--json'));
     expect(lenet).toMatchObject({ format: 'mslite', producer: 'MindSpore Lite', producerVersion: '1.5.0' });
     expect(lenet.mslite).toMatchObject({ generation: 'current', sourceFramework: 'MINDIR' });
     expect(lenet.mslite.ops).toMatchObject({ Conv2DFusion: 2, MatMulFusion: 3, MaxPoolFusion: 2 });
     expect(lenet.inputs).toEqual([{ name: 'inputs0', dtype: 'float32', shape: [2, 32, 32, 1] }]);
     expect(lenet.unsupportedOps).toEqual([]);
-    const face = JSON.parse(await mindlet('inspect', path.join(SHARED, 'mobilefacenet0924.ms'), '--json'));
+    const face = JSON.parse(await mindlet('inspect', liteFixture('mobilefacenet0924.ms'), '--json'));
     expect(face.mslite).toMatchObject({ generation: 'v0' });
     expect(face.mslite.ops).toMatchObject({ Conv2D: 34, DepthwiseConv2D: 17, Nhwc2Nchw: 51 });
     expect(face.outputs).toEqual([{ name: '354', dtype: 'float32', shape: [1, 128, 1, 1] }]);
     expect(face.unsupportedOps).toEqual([]);
     expect(face.flops).toBeGreaterThan(4e8);
-    const text = await mindlet('inspect', path.join(SHARED, 'mobilefacenet0924.ms'));
+    const text = await mindlet('inspect', liteFixture('mobilefacenet0924.ms'));
     expect(text).toContain('original schema (v0, Lite 1.0/1.1)');
     expect(text).toContain('every op runs on the CPU engine');
   });
@@ -45,7 +44,7 @@ describe('the CLI on MindSpore Lite files', () => {
     const output = path.join(dir, 'embedding.npy');
     await mindlet(
       'predict',
-      path.join(SHARED, 'mobilefacenet0924.ms'),
+      liteFixture('mobilefacenet0924.ms'),
       '--input',
       input,
       '--output',
@@ -65,7 +64,7 @@ describe('the CLI on MindSpore Lite files', () => {
       input,
       encodeNpy({ dtype: 'float32', shape: [2, 32, 32, 1], data: floats('x_lenet.bin').subarray(0, 2048) }),
     );
-    const text = await mindlet('predict', path.join(SHARED, 'lenet_tod_infer.ms'), '--input', input);
+    const text = await mindlet('predict', liteFixture('lenet_tod_infer.ms'), '--input', input);
     expect(text).toContain('Default/network-WithLossCell/_backbone-LeNet5/fc3-Dense/BiasAdd-op121  float32  [2, 10]');
   });
 });

@@ -4,7 +4,6 @@
  * file and weight bytes behind them, so half the mutations aim at the first 4 KiB.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMindletError } from '../../src/errors.js';
@@ -12,11 +11,10 @@ import { profileModel } from '../../src/mindir/profile.js';
 import { decodeModel } from '../../src/model/load.js';
 import { decodeMsLite } from '../../src/mslite/loader.js';
 import { type Mutation, mutate, mutationArbitrary } from '../tools/mutate.js';
-import { repoRoot } from '../tools/proto-encode.js';
+import { liteFixture } from '../tools/proto-encode.js';
 
-const SHARED = path.resolve(repoRoot, '../shared/mslite');
 const files = ['lenet_tod_infer.ms', 'mobilefacenet0924.ms'];
-const corpus = files.map((name) => readFileSync(path.join(SHARED, name)));
+const corpus = files.map((name) => readFileSync(liteFixture(name)));
 /** MobileFaceNet is 4 MB and lowering permutes its weights, so it gets fewer runs. */
 const RUNS: Record<string, number> = { 'lenet_tod_infer.ms': 4000, 'mobilefacenet0924.ms': 300 };
 

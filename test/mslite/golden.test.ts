@@ -1,19 +1,19 @@
 /**
- * The real MindSpore Lite files in ../shared/mslite against what MindSpore Lite computed (MobileFaceNet) and
+ * The real MindSpore Lite files in test/fixtures/mslite against what MindSpore Lite computed (MobileFaceNet) and
  * against an independent plain-loop reference (LeNet, whose recorded pair turned out not to be its own).
+ * Provenance: test/fixtures/README.md.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/load.js';
 import { decodeLiteModel, type LiteModel } from '../../src/mslite/decode.js';
 import { createSession, loadSession } from '../../src/runtime/session.js';
 import { compareOutputs } from '../tools/compare.js';
 import { seededRandom } from '../tools/op-model.js';
+import { liteFixture } from '../tools/proto-encode.js';
 import { act, convNhwc, matmul, poolNhwc, transpose } from './reference.js';
 
-const SHARED = path.resolve(import.meta.dirname, '../../../shared/mslite');
-const floats = (file: string) => new Float32Array(Uint8Array.from(readFileSync(path.join(SHARED, file))).buffer);
+const floats = (file: string) => new Float32Array(Uint8Array.from(readFileSync(liteFixture(file))).buffer);
 
 /** MindSpore's own measure (CommonTest::CompareOutputRelativeData): Σ|out − ref| / Σ|ref|, passing at ≤ 1e-4. */
 function summedRelativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -28,7 +28,7 @@ function summedRelativeError(got: ArrayLike<number>, want: ArrayLike<number>): n
 
 describe('mobilefacenet0924.ms (MindSpore Lite 1.0.0, original schema)', () => {
   it('reproduces the embedding MindSpore Lite computed for facenet_input.f32 (tensor "354")', async () => {
-    const model = await loadModel(path.join(SHARED, 'mobilefacenet0924.ms'));
+    const model = await loadModel(liteFixture('mobilefacenet0924.ms'));
     expect(model.format).toBe('mslite');
     expect(model.mslite?.generation).toBe('v0');
     expect(model.producerVersion).toBe('1.0.0');
@@ -55,7 +55,7 @@ describe('mobilefacenet0924.ms (MindSpore Lite 1.0.0, original schema)', () => {
   });
 
   it('gives the same embedding with 4 threads', async () => {
-    const session = await loadSession(path.join(SHARED, 'mobilefacenet0924.ms'), { threads: 4 });
+    const session = await loadSession(liteFixture('mobilefacenet0924.ms'), { threads: 4 });
     try {
       const [out] = await session.run([floatsTensor(floats('facenet_input.f32'), [1, 112, 112, 3])]);
       expect(summedRelativeError(out?.data as Float32Array, floats('facenet_output.f32'))).toBeLessThan(1e-5);
@@ -66,7 +66,7 @@ describe('mobilefacenet0924.ms (MindSpore Lite 1.0.0, original schema)', () => {
 });
 
 describe('lenet_tod_infer.ms (MindSpore Lite 1.5.0, current schema)', () => {
-  const file = path.join(SHARED, 'lenet_tod_infer.ms');
+  const file = liteFixture('lenet_tod_infer.ms');
 
   it('matches a plain-loop NHWC reference computed from the file’s own tensors', async () => {
     const lite = decodeLiteModel(readFileSync(file));

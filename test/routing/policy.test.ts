@@ -37,7 +37,17 @@ import { buildReferenceNet, REFERENCE_NET_NAMES, type ReferenceNetName } from '.
 
 const MIB = 2 ** 20;
 const GIB = 2 ** 30;
-const CORPUS_DIRS = ['../shared/mindir', '../shared/mslite'].map((dir) => path.resolve(repoRoot, dir));
+/** The real files MindSpore and MindSpore Lite wrote (provenance: test/fixtures/README.md). */
+const CORPUS_DIRS = ['mindir', 'mslite'].map((dir) => path.join(repoRoot, 'test', 'fixtures', dir));
+
+/**
+ * Corpus files the loader refuses, each with what its error must name. Concat_bprop.mindir is a gradient graph
+ * MindSpore ships for its own use (Switch control flow, ClassType values), not an inference model.
+ */
+const REFUSED_AT_LOAD: Record<string, RegExp> = {
+  'Concat_bprop.mindir':
+    /: node bprop\.3:\[CNode\]7:8: op_type REF::ClassType::mindspore\.ops\.operations\._grad_ops\.ConcatOffset names no primitive, graph or value of the model$/,
+};
 
 /** Every model file of the corpus, with the key an encrypted one is named after (MindSpore's own test key). */
 const corpus = CORPUS_DIRS.flatMap((dir) =>
@@ -48,6 +58,8 @@ const corpus = CORPUS_DIRS.flatMap((dir) =>
       return { name, file: path.join(dir, name), ...(key ? { key: Buffer.from(key).toString('hex') } : {}) };
     }),
 );
+const placeable = corpus.filter(({ name }) => !(name in REFUSED_AT_LOAD));
+const refused = corpus.filter(({ name }) => name in REFUSED_AT_LOAD);
 
 /** Decisions are only useful when every reason says something and every estimate is a real, positive figure. */
 function expectWellFormed(decision: PlacementDecision): void {
@@ -85,7 +97,18 @@ const synthetic = (fields: Partial<PlacementProfile> & Pick<PlacementProfile, 'w
   ({ batch: 1, dynamicDims: false, ...fields }) satisfies PlacementProfile;
 
 describe('the real corpus', () => {
-  it.each(corpus)('$name loads and is placed on cpu-function', async ({ file, key }) => {
+  it('holds all 13 model files, and every file listed as refused is one of them', () => {
+    expect(corpus).toHaveLength(13);
+    expect(refused.map(({ name }) => name).sort()).toEqual(Object.keys(REFUSED_AT_LOAD).sort());
+  });
+
+  it.each(refused)('$name is refused at load with an error naming the construct', async ({ name, file }) => {
+    const error = await loadModel(file).catch((e: unknown) => e);
+    expect(isMindletError(error) && error.code).toBe('INVALID_GRAPH');
+    expect((error as Error).message).toMatch(REFUSED_AT_LOAD[name]!);
+  });
+
+  it.each(placeable)('$name loads and is placed on cpu-function', async ({ file, key }) => {
     const model = await loadModel(file, key ? { key } : {});
     const profile = { ...profileFromModel(model), fileBytes: statSync(file).size };
     const decision = placeModel(profile);

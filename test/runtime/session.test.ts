@@ -37,17 +37,20 @@ describe('sessions on real MindSpore exports', () => {
     session.close();
   });
 
-  it('runs the Add export, plain and encrypted (key from the secret)', async () => {
+  it('runs the Add exports: plain, encrypted (key from the secret) and the docs sample tensor_add.mindir', async () => {
     const x = f32([2, 2], (i) => i + 0.25);
     const y = f32([2, 2], (i) => 10 * i - 3);
+    // x + y of these values is exact in float32, so the outputs must equal it bit for bit.
     const expected = Array.from(x.data, (v, i) => v + (y.data[i] ?? 0));
     const plain = await loadSession(path.join(fixtures, 'add_no_encrpty.mindir'));
     const encrypted = await loadSession(path.join(fixtures, 'add_encrpty_key_0123456789ABCDEF.mindir'), {
       key: Buffer.from('0123456789ABCDEF', 'ascii').toString('hex'),
     });
-    for (const session of [plain, encrypted]) {
+    const docsSample = await loadSession(path.join(fixtures, 'tensor_add.mindir'), { threads: 1 });
+    for (const session of [plain, encrypted, docsSample]) {
       const [out] = await session.run([x, y]);
       expect(Array.from(out?.data as Float32Array)).toEqual(expected);
+      session.close();
     }
   });
 });

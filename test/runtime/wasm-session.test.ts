@@ -25,12 +25,10 @@ import { encodeGraphSpec, instantiateEngine, loadWasmEngine, wasmEnginePath } fr
 import type { WasmEngine } from '../../src/runtime/wasm/types.js';
 import { compareOutputs } from '../tools/compare.js';
 import { f32, opModel, seededRandom } from '../tools/op-model.js';
-import { repoRoot } from '../tools/proto-encode.js';
+import { fixture, liteFixture, repoRoot } from '../tools/proto-encode.js';
 import { buildReferenceNet, type ReferenceNetName } from '../tools/reference-nets/index.js';
 
 const BOUND = 1e-5;
-const MINDIR = path.resolve(repoRoot, '../shared/mindir');
-const MSLITE = path.resolve(repoRoot, '../shared/mslite');
 
 let engine: WasmEngine;
 const open: Session[] = [];
@@ -71,11 +69,11 @@ async function failure(fn: () => unknown): Promise<{ code: string; message: stri
   throw new Error('expected an error');
 }
 
-const floats = (file: string) => new Float32Array(Uint8Array.from(readFileSync(path.join(MSLITE, file))).buffer);
+const floats = (file: string) => new Float32Array(Uint8Array.from(readFileSync(liteFixture(file))).buffer);
 
 describe('the WebAssembly engine on the real corpus', () => {
   it('LeNet-class ori_net.mindir gives the native outputs', async () => {
-    const { wasm, native } = both(await loadModel(path.join(MINDIR, 'ori_net.mindir')));
+    const { wasm, native } = both(await loadModel(fixture('ori_net.mindir')));
     for (const seed of [1, 2]) {
       const x = randomInput([1, 1, 32, 32], seed);
       expectClose(await wasm.run([x]), await native.run([x]), 'ori_net');
@@ -86,7 +84,7 @@ describe('the WebAssembly engine on the real corpus', () => {
   });
 
   it('relu.mindir and the Add exports (plain and encrypted) give exactly the native outputs', async () => {
-    const relu = both(await loadModel(path.join(MINDIR, 'relu.mindir')));
+    const relu = both(await loadModel(fixture('relu.mindir')));
     const x = f32([1, 1, 2, 2], (i) => [1, 2, -3, -4][i] ?? 0);
     const [y] = await relu.wasm.run([x]);
     expect(Array.from(y?.data as Float32Array)).toEqual([1, 2, 0, 0]);
@@ -95,7 +93,7 @@ describe('the WebAssembly engine on the real corpus', () => {
       ['add_no_encrpty.mindir', {}],
       ['add_encrpty_key_0123456789ABCDEF.mindir', { key }],
     ] as const) {
-      const add = both(await loadModel(path.join(MINDIR, file), options));
+      const add = both(await loadModel(fixture(file), options));
       const inputs = [f32([2, 2], (i) => i + 0.25), f32([2, 2], (i) => 10 * i - 3)];
       const [got] = await add.wasm.run(inputs);
       const [want] = await add.native.run(inputs);
@@ -104,13 +102,13 @@ describe('the WebAssembly engine on the real corpus', () => {
   });
 
   it('lenet_tod_infer.ms (MindSpore Lite) gives the native outputs', async () => {
-    const { wasm, native } = both(await loadModel(path.join(MSLITE, 'lenet_tod_infer.ms')));
+    const { wasm, native } = both(await loadModel(liteFixture('lenet_tod_infer.ms')));
     const x = randomInput([2, 32, 32, 1], 5);
     expectClose(await wasm.run([x]), await native.run([x]), 'lenet_tod_infer');
   });
 
   it('mobilefacenet0924.ms gives the native outputs and MindSpore Lite’s recorded embedding', async () => {
-    const { wasm, native } = both(await loadModel(path.join(MSLITE, 'mobilefacenet0924.ms')));
+    const { wasm, native } = both(await loadModel(liteFixture('mobilefacenet0924.ms')));
     const x = f32([1, 112, 112, 3], () => 0);
     x.data.set(floats('facenet_input.f32'));
     const got = await wasm.run([x]);

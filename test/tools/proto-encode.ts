@@ -19,4 +19,7 @@ export function encodeModelProto(model: ModelObject): Uint8Array {
 }
 
 export const repoRoot = root;
+/** A real MindIR file in test/fixtures/mindir (provenance: test/fixtures/README.md). */
 export const fixture = (name: string) => path.join(root, 'test', 'fixtures', 'mindir', name);
+/** A real MindSpore Lite file or its data in test/fixtures/mslite (provenance: test/fixtures/README.md). */
+export const liteFixture = (name: string) => path.join(root, 'test', 'fixtures', 'mslite', name);

@@ -16,7 +16,7 @@ import type {
 import { buildManifest, type Manifest } from '../../src/store/manifest.js';
 import { repoRoot } from '../tools/proto-encode.js';
 
-/** ori_net.mindir: input x float32 [1,1,32,32], output float32 [1,10] (test/fixtures/mindir, from /work/shared). */
+/** ori_net.mindir: input x float32 [1,1,32,32], output float32 [1,10] (provenance: test/fixtures/README.md). */
 export const LENET_FILE = path.join(repoRoot, 'test/fixtures/mindir/ori_net.mindir');
 export const lenetBytes = (): Uint8Array => new Uint8Array(readFileSync(LENET_FILE));
 
