@@ -32,6 +32,26 @@ export interface NativeSession {
   stats(): NativeSessionStats;
 }
 
+/** What `measureFmaPeak` measured: a register-only float32 FMA loop on `threads` threads at once. */
+export interface FmaPeak {
+  /** The loop that ran: AVX-512F where the CPU has it (unless `avx2` was asked for), else AVX2 + FMA. */
+  isa: 'avx512' | 'avx2';
+  threads: number;
+  /** GFLOP/s (multiply-add = 2) of all threads together, best of the measured windows. */
+  gflopsTotal: number;
+  /** gflopsTotal / threads. */
+  gflopsPerThread: number;
+}
+
+export interface FmaPeakOptions {
+  /** Loops run at once, one per thread (1–1024). @default 1 */
+  threads?: number;
+  /** Time for the whole probe, warm-up included (5–60000); the calling thread is blocked meanwhile. @default 500 */
+  milliseconds?: number;
+  /** Force a loop; `avx512` fails on a CPU without AVX-512F. @default 'auto' */
+  isa?: 'auto' | 'avx2' | 'avx512';
+}
+
 export interface NativeAddon {
   NativeSession: new (
     spec: unknown,
@@ -39,6 +59,8 @@ export interface NativeAddon {
   ) => NativeSession;
   registeredOps(): string[];
   cpuFeatures(): { avx2: boolean; fma: boolean; avx512f: boolean };
+  /** The machine's float32 FMA peak, measured now (layers/native-runtime/src/probe/fma_peak.h). */
+  measureFmaPeak(options?: FmaPeakOptions): FmaPeak;
 }
 
 const ADDON_FILE = 'mindlet_native.node';

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "engine/session.h"
+#include "probe/fma_peak.h"
 
 namespace {
 
@@ -314,10 +315,57 @@ Napi::Value CpuFeatures(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// measureFmaPeak({threads, milliseconds, isa}): the FMA peak of this machine on `threads` threads at once (see
+// probe/fma_peak.h). Synchronous: a benchmark calls it once, before anything else runs, and wants the cores idle.
+Napi::Value MeasureFmaPeak(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int threads = 1;
+  double milliseconds = 500;
+  probe::ProbeIsa isa = probe::ProbeIsa::Auto;
+  if (info.Length() > 0 && info[0].IsObject()) {
+    auto o = info[0].As<Napi::Object>();
+    Napi::Value t = o.Get("threads"), ms = o.Get("milliseconds"), i = o.Get("isa");
+    if (!t.IsUndefined()) {
+      double v = t.IsNumber() ? t.As<Napi::Number>().DoubleValue() : -1;
+      if (!(v >= 1 && v <= 1024 && v == double(int(v))))
+        throw engine_error(env, "INVALID_ARGUMENT", "measureFmaPeak: threads must be an integer from 1 to 1024");
+      threads = int(v);
+    }
+    if (!ms.IsUndefined()) {
+      double v = ms.IsNumber() ? ms.As<Napi::Number>().DoubleValue() : -1;
+      // At least 5 ms: one warm-up and four measured windows of 1 ms each.
+      if (!(v >= 5 && v <= 60000))
+        throw engine_error(env, "INVALID_ARGUMENT", "measureFmaPeak: milliseconds must be from 5 to 60000");
+      milliseconds = v;
+    }
+    if (!i.IsUndefined()) {
+      std::string name = i.IsString() ? i.As<Napi::String>().Utf8Value() : "";
+      if (name == "avx2") isa = probe::ProbeIsa::Avx2;
+      else if (name == "avx512" && probe::probe_has_avx512()) isa = probe::ProbeIsa::Avx512;
+      else if (name != "auto")
+        throw engine_error(env, "INVALID_ARGUMENT",
+                           "measureFmaPeak: isa must be 'auto', 'avx2' or 'avx512' (where the CPU has AVX-512F)");
+    }
+  }
+  probe::FmaPeak peak;
+  try {
+    peak = probe::measure_fma_peak(threads, milliseconds, isa);
+  } catch (const std::exception& e) {  // std::thread could not start a thread
+    throw engine_error(env, "INTERNAL", std::string("measureFmaPeak: ") + e.what());
+  }
+  auto o = Napi::Object::New(env);
+  o.Set("isa", peak.isa);
+  o.Set("gflopsPerThread", peak.gflops_per_thread);
+  o.Set("gflopsTotal", peak.gflops_total);
+  o.Set("threads", peak.threads);
+  return o;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSession", SessionWrap::Define(env));
   exports.Set("registeredOps", Napi::Function::New(env, RegisteredOps));
   exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeatures));
+  exports.Set("measureFmaPeak", Napi::Function::New(env, MeasureFmaPeak));
   return exports;
 }
 
