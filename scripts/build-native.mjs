@@ -37,6 +37,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const headers = nodeHeadersDir();
   if (headers) env.npm_config_nodedir = headers;
   const nodeGyp = path.join(root, 'node_modules/node-gyp/bin/node-gyp.js');
-  console.error(`mindlet: building the native engine (C++17, about a minute on 2 cores) in ${path.relative(root, dir) || '.'}`);
+  console.error(
+    `mindlet: building the native engine (C++17, about a minute on 2 cores) in ${path.relative(root, dir) || '.'}`,
+  );
   execFileSync(process.execPath, [nodeGyp, 'rebuild', '-C', dir, '-j', 'max'], { stdio: 'inherit', env });
 }
