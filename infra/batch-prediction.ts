@@ -20,7 +20,7 @@ import { grantKeyRef } from './key-ref-grant.js';
 import { modelEphemeralStorageMb, modelMemoryMb } from './memory-sizing.js';
 import type { ModelDescription } from './model-endpoint.js';
 import type { ModelSource } from './model-registry.js';
-import { mindletPath, NativeRuntimeLayer } from './native-runtime-layer.js';
+import { LAMBDA_NODE_RUNTIME, mindletPath, NativeRuntimeLayer } from './native-runtime-layer.js';
 
 /** Lambda's advice for SQS event sources: visibility timeout at least six times the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -191,7 +191,7 @@ export class BatchPrediction extends Construct {
     this.function = new lambda.Function(this, 'Function', {
       code: lambda.Code.fromAsset(props.codePath ?? mindletPath('dist/functions/batch')),
       handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: LAMBDA_NODE_RUNTIME,
       architecture: lambda.Architecture.X86_64,
       layers: [props.layer ?? new NativeRuntimeLayer(this, 'NativeRuntime').layerVersion],
       memorySize:

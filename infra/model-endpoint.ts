@@ -22,7 +22,7 @@ import type { AcceleratedService } from './accelerated-service.js';
 import { grantKeyRef } from './key-ref-grant.js';
 import { modelEphemeralStorageMb, modelMemoryMb } from './memory-sizing.js';
 import type { ModelSource } from './model-registry.js';
-import { mindletPath, NativeRuntimeLayer } from './native-runtime-layer.js';
+import { LAMBDA_NODE_RUNTIME, mindletPath, NativeRuntimeLayer } from './native-runtime-layer.js';
 
 /** What an endpoint needs to know about its model: a parsed `mindlet.json` fits, only name and profile are needed. */
 export type ModelDescription = Pick<Manifest, 'name' | 'profile'> &
@@ -204,7 +204,7 @@ export class ModelEndpoint extends Construct implements InferenceService {
     this.function = new lambda.Function(this, 'Function', {
       code: lambda.Code.fromAsset(props.codePath ?? mindletPath('dist/functions/http')),
       handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: LAMBDA_NODE_RUNTIME,
       architecture: lambda.Architecture.X86_64,
       layers: [props.layer ?? new NativeRuntimeLayer(this, 'NativeRuntime').layerVersion],
       memorySize: props.memorySize ?? model.placement?.memoryMb ?? modelMemoryMb(model.profile),

@@ -30,6 +30,12 @@ export interface NativeRuntimeLayerProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/**
+ * The Node.js runtime every mindlet function uses: the major the project builds and tests on (package.json's `node`
+ * devDependency), so the layer's addon and the bundles are tested on what Lambda runs.
+ */
+export const LAMBDA_NODE_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
 /** The native runtime layer: Node.js 22, x86_64 (the addon is built for the machine `build:layer` runs on). */
 export class NativeRuntimeLayer extends Construct {
   readonly layerVersion: lambda.LayerVersion;
@@ -41,7 +47,7 @@ export class NativeRuntimeLayer extends Construct {
       throw new Error(`native runtime layer ${zipPath} is missing: build it with \`npm run build:layer\``);
     this.layerVersion = new lambda.LayerVersion(this, 'Layer', {
       code: lambda.Code.fromAsset(zipPath),
-      compatibleRuntimes: [lambda.Runtime.NODEJS_22_X],
+      compatibleRuntimes: [LAMBDA_NODE_RUNTIME],
       compatibleArchitectures: [lambda.Architecture.X86_64],
       description: "mindlet's native CPU engine (@mindlet/native-runtime)",
       layerVersionName: props.layerVersionName,

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_NODE_RUNTIME } from '../../infra/native-runtime-layer.js';
 import { readZip } from '../../src/io/zip.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -42,6 +43,11 @@ afterAll(() => {
 });
 
 describe('the layer zip', () => {
+  it('is tested on the Node.js major the functions are deployed on', () => {
+    // npm test runs on the project's Node (the `node` devDependency); the functions and the layer declare this runtime.
+    expect(`nodejs${process.versions.node.split('.')[0]}.x`).toBe(LAMBDA_NODE_RUNTIME.name);
+  });
+
   it('holds the addon as the package Node on Lambda resolves from /opt/nodejs/node_modules', () => {
     const names = readZip(readFileSync(path.join(work, 'layer-x86_64.zip'))).map((entry) => entry.name);
     expect(names.sort()).toEqual([
