@@ -2,7 +2,7 @@
  * `mindlet serve --runtime workerd`: the Cloudflare Worker (functions/worker.ts, bundled as for deployment) run
  * locally by Miniflare's workerd, over an R2 bucket filled from a local folder laid out like the real one
  * (`models/<name>/<version>/{mindlet.json, model.mindir}`). With no folder it serves the bundled LeNet example, so
- * `npx mindlet serve --runtime workerd` works out of the box. Miniflare and esbuild are mindlet dev dependencies:
+ * `mindlet serve --runtime workerd` works out of the box. Miniflare and esbuild are mindlet dev dependencies:
  * this runs from a checkout.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
