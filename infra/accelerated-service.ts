@@ -22,7 +22,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { GPU_INSTANCES } from '../src/routing/limits.js';
-import { PLACEMENT_ASSUMPTIONS } from '../src/routing/policy.js';
+import { estimateTargets, PLACEMENT_ASSUMPTIONS } from '../src/routing/policy.js';
 import { checkPrefix, grantPrefixes } from './batch-prediction.js';
 import { grantKeyRef } from './key-ref-grant.js';
 import type { InferenceService, ModelDescription } from './model-endpoint.js';
@@ -134,8 +134,9 @@ export interface AcceleratedServiceProps {
   readonly environment?: Record<string, string>;
   /**
    * Host memory reserved for each task (MiB), what ECS places tasks by (a reservation, not a limit).
-   * @default the manifest's `placement.memoryMb`, else the placement policy's host figure for a task: the model file
-   *   and its staged weights plus `PLACEMENT_ASSUMPTIONS.taskHostRuntimeMb` (src/routing/policy.ts)
+   * @default the manifest's `placement.memoryMb`, else the placement policy's host memory estimate for the task
+   *   (`estimateTargets`, src/routing/policy.ts): the model file, its packed weights, activations and the runtime, as
+   *   the CPU engine that computes in the task needs them
    */
   readonly memoryReservationMiB?: number;
   /**
@@ -329,8 +330,14 @@ export class AcceleratedService extends Construct implements InferenceService {
     const memoryReservationMiB =
       props.memoryReservationMiB ??
       model.placement?.memoryMb ??
-      // As src/routing/policy.ts sizes a task's host: the file, the weights staged for the device, the runtime.
-      Math.ceil((modelBytes + model.profile.parameterBytes) / MIB) + PLACEMENT_ASSUMPTIONS.taskHostRuntimeMb;
+      // The policy's own figure for this task (one rule: src/routing/policy.ts).
+      estimateTargets({
+        weightBytes: model.profile.parameterBytes,
+        flops: model.profile.flops,
+        batch: 1,
+        dynamicDims: false,
+        fileBytes: modelBytes,
+      })[this.accelerator === 'ascend' ? 'ascend-task' : 'gpu-task'].memoryMb;
     checkCount('memoryReservationMiB', memoryReservationMiB, 6);
     const common: ContainerCommon = {
       image,

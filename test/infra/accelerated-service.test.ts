@@ -243,8 +243,9 @@ describe('AcceleratedService on GPU', () => {
       ctx.stack.resolve(['serve', svc.modelUri, '--host', '0.0.0.0', '--port', '8080', '--watch', '0']),
     );
     expect(serve.ResourceRequirements).toEqual([{ Type: 'GPU', Value: '1' }]);
-    // The policy's host figure: file 102 MB + staged weights 102 MB (195 MiB together) + 512 MiB of runtime.
-    expect(serve.MemoryReservation).toBe(195 + 512);
+    // The policy's host figure for the CPU engine in the task: file 102 MB + packed weights 102 MB (195 MiB together)
+    // + activations (8.2 GFLOP / 128 FLOP per byte = 64 MB, 61 MiB) + 512 MiB of runtime, rounded up.
+    expect(serve.MemoryReservation).toBe(Math.ceil((2 * 102e6 + 8.2e9 / 128) / 2 ** 20 + 512));
     expect(serve.ReadonlyRootFilesystem).toBe(true);
     expect(serve.StopTimeout).toBe(120);
     expect(serve.PortMappings).toEqual([{ ContainerPort: 8080, Protocol: 'tcp' }]);
