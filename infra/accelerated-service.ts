@@ -69,7 +69,6 @@ export const ASCEND_DRIVER_MOUNTS = ['/usr/local/Ascend/driver', '/usr/local/dcm
 export const ASCEND_CONTROL_DEVICES = ['/dev/davinci_manager', '/dev/devmm_svm', '/dev/hisi_hdc'] as const;
 
 const GIB = 2 ** 30;
-const MIB = 2 ** 20;
 /** Where the images keep downloaded models (`MINDLET_CACHE_DIR`, containers/README.md). */
 export const MODEL_CACHE_DIR = '/var/cache/mindlet';
 /** The images' unprivileged user (containers/Dockerfile.*). */
