@@ -1,11 +1,13 @@
 /**
  * Per-model figures for `mindlet inspect` and the placement policy: FLOPs per node (multiply-add = 2), activation
  * bytes and the peak of live activations in topological order, parameter and constant weight totals.
- * Dynamic dims (-1) count as 1, so figures are per unit of each dynamic dimension (batch 1 for a -1 batch).
+ * Dynamic dims (-1) count as 1, so figures are per unit of each dynamic dimension (batch 1 for a -1 batch): shapes are
+ * inferred again from inputs with those dims set to 1, so a Reshape to [-1, 768] of a [batch, 128, 768] activation
+ * counts its 128 rows, not one.
  * Values whose shape is unknown count 0 bytes and their nodes 0 FLOPs.
  */
 import { byteLength, elementCount } from './dtype.js';
-import { asInts, asNumber, attrOrConstInput, isNhwc, REDUCE_OPS, spatialPair } from './shape-inference.js';
+import { asInts, asNumber, attrOrConstInput, inferShapes, isNhwc, REDUCE_OPS, spatialPair } from './shape-inference.js';
 import type { AttrValue, Graph, GraphNode, Model, ModelProfile, TensorInfo } from './types.js';
 
 /** Bookkeeping primitives (MindSpore's side-effect tracking and tuple plumbing): no computation. */
@@ -149,8 +151,27 @@ function isTensorValue(value: AttrValue | undefined): value is Extract<AttrValue
   return typeof value === 'object' && value !== null && !Array.isArray(value) && value.kind === 'tensor';
 }
 
+/**
+ * The graph with every dynamic input dim set to 1 and shapes inferred again from there (a copy: the model's own
+ * values keep their -1s). The graph itself when no input is dynamic.
+ */
+function concreteGraph(graph: Graph): Graph {
+  if (!graph.inputs.some((input) => input.shape.some((dim) => dim < 0))) return graph;
+  const values = new Map(graph.values);
+  const inputs = graph.inputs.map((input) => ({ ...input, shape: input.shape.map((dim) => (dim < 0 ? 1 : dim)) }));
+  for (const input of inputs) values.set(input.name, input);
+  const concrete: Graph = { ...graph, inputs, values, outputs: [...graph.outputs] };
+  try {
+    inferShapes(concrete, []);
+  } catch {
+    // A contradiction only a concrete size reveals: profile the shapes as recorded.
+    return graph;
+  }
+  return concrete;
+}
+
 export function profileModel(model: Model): ModelProfile {
-  const graph = model.graph;
+  const graph = concreteGraph(model.graph);
   let parameterBytes = 0;
   let parameterElements = 0;
   for (const weight of graph.parameters.values()) {
