@@ -4,12 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { lenetWeights } from '../../scripts/make-example.js';
 import { isMindletError } from '../../src/errors.js';
 import { decodeMindir, loadMindir } from '../../src/mindir/loader.js';
 import { BOOKKEEPING_OPS, profileModel } from '../../src/mindir/profile.js';
 import { mind_ir } from '../../src/mindir/proto/mind_ir.gen.js';
 import type { Graph, TensorValue } from '../../src/mindir/types.js';
+import { createSession } from '../../src/runtime/session.js';
+import { compareOutputs } from '../tools/compare.js';
 import { expectRefusedByEngine } from '../tools/engine-refusal.js';
+import { seededRandom } from '../tools/op-model.js';
 import { fixture } from '../tools/proto-encode.js';
 
 const KEY_ASCII = '0123456789ABCDEF';
@@ -92,6 +96,31 @@ describe('add_encrpty_key_0123456789ABCDEF.mindir (AES-GCM)', () => {
 });
 
 describe('ori_net.mindir (MindSpore 2.0, LeNet-style, REF:: primitives)', () => {
+  it('runs as a plain-loop reference computed from the file’s own tensors does', async () => {
+    const model = await loadMindir(fixture('ori_net.mindir'));
+    const weights = lenetWeights(model);
+    const floats = (name: string) => {
+      const data = weights.get(name)!.data;
+      return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    };
+    const random = seededRandom(11);
+    const x = Float32Array.from({ length: 32 * 32 }, () => random());
+    const session = createSession(model, { threads: 1 });
+    try {
+      const [out] = await session.run([{ dtype: 'float32', shape: [1, 1, 32, 32], data: x }]);
+      const want = plainLenet(x, floats('conv1.weight'), floats('conv2.weight'), [
+        floats('fc1.weight'),
+        floats('fc2.weight'),
+        floats('fc3.weight'),
+      ]);
+      // Float32 sums in another order; the export's untrained weights make logits in the thousands, so 1e-5 of the
+      // largest is a few hundredths: a wrong weight, layout or padding is off by hundreds.
+      expect(compareOutputs(out!.data as Float32Array, want).relative).toBeLessThan(1e-5);
+    } finally {
+      session.close();
+    }
+  });
+
   it('has the facts the corpus README lists', async () => {
     const model = await loadMindir(fixture('ori_net.mindir'));
     expect(model.irVersion).toBe('0.1.1');
@@ -276,3 +305,48 @@ describe('Concat_bprop.mindir (MindSpore 2.0 gradient graph with control flow, n
     expect(message).not.toContain('\n');
   });
 });
+
+/**
+ * ori_net's LeNet in plain loops, float64, NCHW, from its attributes: Conv2D 5×5 valid (no bias), ReLU, MaxPool 2×2
+ * stride 2, twice; Reshape to 400; MatMul 400×120, ReLU, 120×84, ReLU, 84×10 (weights [in, out], no transposes).
+ */
+function plainLenet(x: Float32Array, conv1: Float32Array, conv2: Float32Array, dense: Float32Array[]): Float64Array {
+  const conv = (input: Float64Array, c: number, size: number, w: Float32Array, out: number) => {
+    const o = size - 4;
+    const y = new Float64Array(out * o * o);
+    for (let f = 0; f < out; f++)
+      for (let i = 0; i < o; i++)
+        for (let j = 0; j < o; j++) {
+          let sum = 0;
+          for (let k = 0; k < c; k++)
+            for (let u = 0; u < 5; u++)
+              for (let v = 0; v < 5; v++)
+                sum += input[(k * size + i + u) * size + j + v]! * w[((f * c + k) * 5 + u) * 5 + v]!;
+          y[(f * o + i) * o + j] = Math.max(sum, 0);
+        }
+    return y;
+  };
+  const pool = (input: Float64Array, c: number, size: number) => {
+    const o = size / 2;
+    const y = new Float64Array(c * o * o);
+    for (let k = 0; k < c; k++)
+      for (let i = 0; i < o; i++)
+        for (let j = 0; j < o; j++) {
+          const at = (u: number, v: number) => input[(k * size + 2 * i + u) * size + 2 * j + v]!;
+          y[(k * o + i) * o + j] = Math.max(at(0, 0), at(0, 1), at(1, 0), at(1, 1));
+        }
+    return y;
+  };
+  let h = pool(conv(pool(conv(Float64Array.from(x), 1, 32, conv1, 6), 6, 28), 6, 14, conv2, 16), 16, 10);
+  dense.forEach((w, layer) => {
+    const n = w.length / h.length;
+    const y = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let i = 0; i < h.length; i++) sum += h[i]! * w[i * n + j]!;
+      y[j] = layer < dense.length - 1 ? Math.max(sum, 0) : sum;
+    }
+    h = y;
+  });
+  return h;
+}
