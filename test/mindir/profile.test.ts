@@ -142,11 +142,10 @@ describe('profileModel FLOPs', () => {
 describe('profileModel with a dynamic batch', () => {
   it('counts the rows a Reshape to [-1, K] folds into the batch (per unit of batch, not one row)', () => {
     // BERT's shape: [batch, 128, 768] activations reshaped to [-1, 768] before a dense layer.
-    const m = model(
-      [t('x', [-1, 128, 64])],
-      [n('Reshape', ['x', 'rows'], ['r']), n('MatMul', ['r', 'w'], ['y'])],
-      { constants: { rows: [-1, 64] }, parameters: [weight('w', [64, 32])] },
-    );
+    const m = model([t('x', [-1, 128, 64])], [n('Reshape', ['x', 'rows'], ['r']), n('MatMul', ['r', 'w'], ['y'])], {
+      constants: { rows: [-1, 64] },
+      parameters: [weight('w', [64, 32])],
+    });
     // The model keeps its dynamic shapes; the profile counts batch 1: 128 rows of 64×32 multiply-adds.
     expect(m.graph.values.get('r')!.shape).toEqual([-1, 64]);
     expect(profileModel(m).flops).toBe(2 * 128 * 64 * 32);
