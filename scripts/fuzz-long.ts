@@ -8,8 +8,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { isMindletError } from '../src/errors.js';
+import { profileModel } from '../src/graph/profile.js';
 import { decodeMindir } from '../src/mindir/loader.js';
-import { profileModel } from '../src/mindir/profile.js';
 import { mutate, mutationArbitrary } from '../test/tools/mutate.js';
 import { fixture } from '../test/tools/proto-encode.js';
 

@@ -16,9 +16,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Model, WeightTensor } from '../src/graph/types.js';
 import { decodeNpy, encodeNpy } from '../src/io/npy.js';
 import { decodeNpz } from '../src/io/npz.js';
-import type { Model, WeightTensor } from '../src/mindir/types.js';
 import { decodeModel } from '../src/model/load.js';
 import { buildManifest } from '../src/store/manifest.js';
 

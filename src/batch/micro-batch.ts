@@ -4,9 +4,9 @@
  * one record at a time, so one bad record costs only its own result.
  */
 import { performance } from 'node:perf_hooks';
-import { DTYPE_SIZES } from '../mindir/dtype.js';
-import { typedArrayConstructor } from '../mindir/tensors.js';
-import type { TensorInfo } from '../mindir/types.js';
+import { DTYPE_SIZES } from '../graph/dtype.js';
+import { typedArrayConstructor } from '../graph/typed-arrays.js';
+import type { TensorInfo } from '../graph/types.js';
 import { sampleOf, stackSamples } from '../runtime/batching.js';
 import type { Tensor, TensorData } from '../runtime/types.js';
 import type { ServedModel } from '../serving/types.js';

@@ -3,7 +3,7 @@
  * record readers and writers the formats provide, and the job and status shapes the pipeline, the Lambda function
  * and the CLI share. Formats never see S3; the pipeline never sees a file format's bytes.
  */
-import type { TensorInfo } from '../mindir/types.js';
+import type { TensorInfo } from '../graph/types.js';
 import type { Tensor } from '../runtime/types.js';
 
 /** Input formats, chosen by the input key's extension: `.jsonl` (also `.ndjson`), `.npy`, `.npz`. */

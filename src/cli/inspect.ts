@@ -1,7 +1,8 @@
 /** `mindlet inspect`: what a model or checkpoint file holds, for people (default) or tools (--json). */
+
+import { profileModel } from '../graph/profile.js';
+import type { Model, TensorInfo } from '../graph/types.js';
 import { readCheckpoint } from '../mindir/checkpoint.js';
-import { profileModel } from '../mindir/profile.js';
-import type { Model, TensorInfo } from '../mindir/types.js';
 import { loadModel } from '../model/load.js';
 import { findUnsupportedOps } from '../runtime/session.js';
 import { formatBytes, formatCount, formatShape } from './format.js';

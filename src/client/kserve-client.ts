@@ -4,8 +4,8 @@
  * split by `Inference-Header-Content-Length`). Any v2 server works: mindlet's own, KServe, Triton.
  */
 import { MindletError, type MindletErrorCode } from '../errors.js';
-import { DTYPE_SIZES, elementCount } from '../mindir/dtype.js';
-import type { DType } from '../mindir/types.js';
+import { DTYPE_SIZES, elementCount } from '../graph/dtype.js';
+import type { DType } from '../graph/types.js';
 import type { NamedTensor, Tensor, TensorData } from '../runtime/types.js';
 import {
   bfloat16BitsToNumber,

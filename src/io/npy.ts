@@ -4,7 +4,7 @@
  * 64 KiB and the data must be exactly as long as the shape says, so a bad file fails before anything is allocated.
  */
 import { MindletError } from '../errors.js';
-import type { DType } from '../mindir/types.js';
+import type { DType } from '../graph/types.js';
 import type { Tensor, TensorData } from '../runtime/types.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"

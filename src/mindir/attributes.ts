@@ -4,10 +4,10 @@
  * sets `type` and nests values. Both decode to the same AttrValue / ValueAbstract shapes.
  */
 import { MindletError } from '../errors.js';
+import type { AttrValue, DType, Shape } from '../graph/types.js';
 import { mind_ir } from './proto/mind_ir.gen.js';
 import { bytesToString, hasField, int64Value, unknownEnumValue } from './proto-values.js';
 import { dtypeFromCode, shapeFromDims, type TensorContext, weightFromProto } from './tensors.js';
-import type { AttrValue, DType, Shape } from './types.js';
 
 type AttributeProto = mind_ir.AttributeProto.$Properties;
 type GraphProto = mind_ir.GraphProto.$Properties;

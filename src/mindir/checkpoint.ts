@@ -16,11 +16,11 @@ import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import protobuf from 'protobufjs/minimal.js';
 import { isMindletError, MindletError } from '../errors.js';
-import { byteLength } from './dtype.js';
+import { byteLength } from '../graph/dtype.js';
+import type { DType, Graph, Model, Shape, WeightTensor } from '../graph/types.js';
 import { decryptMindir, isEncryptedMindir, parseKey } from './encryption.js';
 import { Checkpoint as CheckpointProto, type TensorProto } from './proto/checkpoint.gen.js';
 import { safeInt } from './proto-values.js';
-import type { DType, Graph, Model, Shape, WeightTensor } from './types.js';
 
 export interface Checkpoint {
   source: string;

@@ -5,10 +5,10 @@
  */
 import protobuf from 'protobufjs/minimal.js';
 import { isMindletError, MindletError } from '../errors.js';
+import { inferShapes } from '../graph/shape-inference.js';
+import type { Model } from '../graph/types.js';
 import { buildGraphs } from './graph-builder.js';
 import { mind_ir } from './proto/mind_ir.gen.js';
-import { inferShapes } from './shape-inference.js';
-import type { Model } from './types.js';
 
 /** Newest MindIR version this loader knows (FORMAT.md: Version enum). Newer files load with a warning. */
 const KNOWN_MIND_IR_VERSION = 3;

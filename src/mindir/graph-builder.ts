@@ -5,11 +5,11 @@
  * computations.
  */
 import { MindletError } from '../errors.js';
+import type { AttrValue, Graph, GraphNode, TensorInfo } from '../graph/types.js';
 import { type AttributeContext, decodeAbstract, decodeAttribute, type ValueAbstract } from './attributes.js';
 import type { mind_ir } from './proto/mind_ir.gen.js';
 import { int64Value } from './proto-values.js';
 import { tensorInfoFromProto, weightFromProto } from './tensors.js';
-import type { AttrValue, Graph, GraphNode, TensorInfo } from './types.js';
 
 type ModelProto = mind_ir.ModelProto.$Properties;
 type GraphProto = mind_ir.GraphProto.$Properties;
@@ -473,7 +473,7 @@ function isMonad(value: AttrValue): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && value.kind === 'monad';
 }
 
-function isTensor(value: AttrValue): value is { kind: 'tensor'; tensor: import('./types.js').WeightTensor } {
+function isTensor(value: AttrValue): value is { kind: 'tensor'; tensor: import('../graph/types.js').WeightTensor } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && value.kind === 'tensor';
 }
 

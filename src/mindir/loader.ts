@@ -3,12 +3,12 @@
  * protobuf (weights stay views of the file buffer), builds the clean graphs and infers shapes.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMindletError, MindletError } from '../errors.js';
+import { MindletError } from '../errors.js';
+import { fileError, readModelFile } from '../graph/model-file.js';
+import type { Model } from '../graph/types.js';
 import { decodeMindirPlain } from './decode.js';
 import { decryptMindir, isEncryptedMindir, parseKey } from './encryption.js';
-import type { Model } from './types.js';
 
 export interface LoadOptions {
   /** Decryption key for models exported with enc_key: hex string or bytes (16, 24 or 32 bytes). */
@@ -30,31 +30,6 @@ export async function loadMindir(source: string | Uint8Array, options: LoadOptio
     label: options.label ?? source,
     externalDataDir: options.externalDataDir ?? path.dirname(path.resolve(source)),
   });
-}
-
-export async function readModelFile(file: string, maxBytes?: number): Promise<Buffer> {
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) throw new MindletError('INVALID_ARGUMENT', 'is a directory, not a model file', { file });
-    if (maxBytes !== undefined && info.size > maxBytes) {
-      throw new MindletError('LIMIT_EXCEEDED', `file is ${info.size} bytes, over the limit of ${maxBytes}`, { file });
-    }
-    return await readFile(file);
-  } catch (error) {
-    throw fileError(error, file);
-  }
-}
-
-function fileError(error: unknown, file: string): MindletError {
-  if (isMindletError(error)) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new MindletError('NOT_FOUND', 'no such file', { file });
-  if (code === 'ERR_FS_FILE_TOO_LARGE' || error instanceof RangeError) {
-    return new MindletError('LIMIT_EXCEEDED', 'file is over 2 GiB; export large models with external weight files', {
-      file,
-    });
-  }
-  return new MindletError('INVALID_ARGUMENT', `cannot read: ${(error as Error).message}`, { file, cause: error });
 }
 
 /** Decodes MindIR bytes synchronously (external weight files are read synchronously too). */

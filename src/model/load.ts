@@ -4,8 +4,9 @@
  * (Lite 1.2+) or a root table whose version string names MindSpore Lite (1.0/1.1); anything else is MindIR.
  */
 import path from 'node:path';
-import { decodeMindir, type LoadOptions, readModelFile } from '../mindir/loader.js';
-import type { Model } from '../mindir/types.js';
+import { readModelFile } from '../graph/model-file.js';
+import type { Model } from '../graph/types.js';
+import { decodeMindir, type LoadOptions } from '../mindir/loader.js';
 import { decodeMsLite, isMsLite } from '../mslite/loader.js';
 
 export type ModelFormat = 'mindir' | 'mslite';

@@ -4,8 +4,8 @@
  * also runs in Cloudflare Workers.
  */
 import { MindletError } from '../errors.js';
-import { inferShapes } from '../mindir/shape-inference.js';
-import type { Model } from '../mindir/types.js';
+import { inferShapes } from '../graph/shape-inference.js';
+import type { Model } from '../graph/types.js';
 import { decodeLiteModel, hasCurrentIdentifier, type LiteModel } from './decode.js';
 import { FlatbufferError } from './flatbuffer.js';
 import { optimizeLayout } from './layout.js';

@@ -7,8 +7,8 @@
  *   - nodes whose outputs nobody reads, and weights nobody reads, go.
  * Semantics are unchanged: every rewrite is exact (data movement only).
  */
-import { elementCount } from '../mindir/dtype.js';
-import type { AttrValue, Graph, GraphNode, WeightTensor } from '../mindir/types.js';
+import { elementCount } from '../graph/dtype.js';
+import type { AttrValue, Graph, GraphNode, WeightTensor } from '../graph/types.js';
 import { permute } from './lower.js';
 
 const ELEMENTWISE_UNARY = new Set([

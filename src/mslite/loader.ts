@@ -3,8 +3,8 @@
  * the FlatBuffer (either schema generation), lowers Lite's primitives to MindSpore's, cancels layout transposes
  * and infers shapes (decode-model.ts, which reads no files).
  */
-import { readModelFile } from '../mindir/loader.js';
-import type { Model } from '../mindir/types.js';
+import { readModelFile } from '../graph/model-file.js';
+import type { Model } from '../graph/types.js';
 import { decodeMsLite, type MsLiteLoadOptions } from './decode-model.js';
 
 export { decodeMsLite, isMsLite, type MsLiteLoadOptions } from './decode-model.js';

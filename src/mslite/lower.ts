@@ -8,8 +8,8 @@
  * transposes that meet. Lite's fused activations become separate nodes that the engine fuses back.
  */
 import { MindletError } from '../errors.js';
-import { elementCount } from '../mindir/dtype.js';
-import type { AttrValue, DType, Graph, GraphNode, TensorInfo, WeightTensor } from '../mindir/types.js';
+import { elementCount } from '../graph/dtype.js';
+import type { AttrValue, DType, Graph, GraphNode, TensorInfo, WeightTensor } from '../graph/types.js';
 import type { LiteModel, LiteNode, LiteTensor } from './decode.js';
 import { SCHEMAS, TYPE_IDS } from './schema.js';
 

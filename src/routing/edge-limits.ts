@@ -11,7 +11,7 @@
  * Nothing here imports `node:*`: the Worker bundle includes this file.
  */
 import { MindletError } from '../errors.js';
-import { byteLength } from '../mindir/dtype.js';
+import { byteLength } from '../graph/dtype.js';
 import type { Manifest, SignatureTensor } from '../store/manifest.js';
 
 const MIB = 1024 * 1024;

@@ -12,9 +12,9 @@
  * model that is too big: only for a profile that is not one (negative or non-finite figures).
  */
 import { MindletError } from '../errors.js';
-import { byteLength } from '../mindir/dtype.js';
-import { profileModel } from '../mindir/profile.js';
-import type { Model, TensorInfo } from '../mindir/types.js';
+import { byteLength } from '../graph/dtype.js';
+import { profileModel } from '../graph/profile.js';
+import type { Model, TensorInfo } from '../graph/types.js';
 import type { Manifest, PlacementTarget, SignatureTensor } from '../store/manifest.js';
 import { EDGE_DEFAULT_MAX_BODY_BYTES, edgeMemoryEstimate } from './edge-limits.js';
 import { TARGET_ENGINES } from './engines.js';

@@ -3,7 +3,7 @@
  * request) and batch prediction (records in one object): find the batch dimension, stack single samples into one
  * tensor, and take each sample's rows back out of a batched output.
  */
-import type { TensorInfo } from '../mindir/types.js';
+import type { TensorInfo } from '../graph/types.js';
 import type { Tensor, TensorData } from './types.js';
 
 /**

@@ -4,8 +4,8 @@
  * tensors (a dtype given to Cast, a None) become attributes `mindlet.input<k>` of the nodes that read them.
  */
 import { MindletError } from '../errors.js';
-import { byteLength } from '../mindir/dtype.js';
-import type { AttrValue, DType, Graph, Model, TensorInfo } from '../mindir/types.js';
+import { byteLength } from '../graph/dtype.js';
+import type { AttrValue, DType, Graph, Model, TensorInfo } from '../graph/types.js';
 
 export interface SpecTensor {
   dtype: DType;

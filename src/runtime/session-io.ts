@@ -5,9 +5,9 @@
  * WebAssembly engine uses this in Workers too.
  */
 import { MindletError, type MindletErrorCode } from '../errors.js';
-import { elementCount } from '../mindir/dtype.js';
-import { typedArrayConstructor } from '../mindir/tensors.js';
-import type { DType, Graph, Model, TensorInfo } from '../mindir/types.js';
+import { elementCount } from '../graph/dtype.js';
+import { typedArrayConstructor } from '../graph/typed-arrays.js';
+import type { DType, Graph, Model, TensorInfo } from '../graph/types.js';
 import { unsupportedOps } from './graph-spec.js';
 import type { NamedTensor, Tensor, TensorData } from './types.js';
 

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import { MindletError } from '../errors.js';
-import type { Graph, Model, TensorInfo } from '../mindir/types.js';
+import type { Graph, Model, TensorInfo } from '../graph/types.js';
 import { loadModel } from '../model/load.js';
 import { buildGraphSpec, unsupportedOps } from './graph-spec.js';
 import { type NativeSession, type NativeSessionStats, nativeAddon } from './native.js';

@@ -2,7 +2,7 @@
  * The engine session contract: what `loadSession` returns and what `run` takes and gives. Tensors are plain data
  * (dtype, shape, a typed array in row-major order) so the HTTP, batch and CLI layers never see the native addon.
  */
-import type { DType, TensorInfo } from '../mindir/types.js';
+import type { DType, TensorInfo } from '../graph/types.js';
 
 /** Typed arrays a tensor's data may be, by dtype: float32 → Float32Array, int64 → BigInt64Array, bool → Uint8Array. */
 export type TensorData =

@@ -3,9 +3,9 @@
  * extension (a JSON header of `Inference-Header-Content-Length` bytes, then raw little-endian tensor bytes).
  * Everything a client sends is checked here before a buffer is sized from it.
  */
-import { DTYPE_SIZES } from '../mindir/dtype.js';
-import { typedArrayConstructor } from '../mindir/tensors.js';
-import type { DType } from '../mindir/types.js';
+import { DTYPE_SIZES } from '../graph/dtype.js';
+import { typedArrayConstructor } from '../graph/typed-arrays.js';
+import type { DType } from '../graph/types.js';
 import type { Tensor, TensorData } from '../runtime/types.js';
 import { parseJsonBody } from './body.js';
 import type { StringTensor } from './classification.js';

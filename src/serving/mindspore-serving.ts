@@ -5,7 +5,7 @@
  * `with_batch_dim=True`): they are stacked into runs of the model's batch size and the outputs sliced back.
  */
 import { type Context, Hono } from 'hono';
-import type { TensorInfo } from '../mindir/types.js';
+import type { TensorInfo } from '../graph/types.js';
 import { batchDimension, sampleOf, stackSamples } from '../runtime/batching.js';
 import type { Tensor } from '../runtime/types.js';
 import { mediaType, parseJsonBody, readBodyBytes } from './body.js';

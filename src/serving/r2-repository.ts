@@ -9,8 +9,8 @@
  * model too big for the edge is refused (507, naming the numbers) without ever being downloaded.
  */
 import { isMindletError, MindletError } from '../errors.js';
-import type { Model } from '../mindir/types.js';
-import { decodeModelBytes } from '../model/decode.js';
+import type { Model } from '../graph/types.js';
+import { decodePortableModel } from '../model/portable.js';
 import {
   checkEdgeFit,
   EDGE_DEFAULT_MAX_BODY_BYTES,
@@ -277,7 +277,7 @@ export class R2ModelRepository implements ModelRepository {
         'INVALID_FORMAT',
         `${key} has SHA-256 ${digest}, not the ${manifest.sha256} its ${MANIFEST_FILE} records: republish the model`,
       );
-    const model = decodeModelBytes(bytes, { label });
+    const model = decodePortableModel(bytes, { label });
     checkManifestSignature(manifest, model, label);
     const session = await this.options.createSession(model);
     entry.served = servedModelFromSession(session, {

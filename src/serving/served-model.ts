@@ -2,7 +2,7 @@
  * Engine sessions as served models: public tensor names, and a repository over models already in memory (for
  * library users who load their own sessions, and for tests).
  */
-import type { TensorInfo } from '../mindir/types.js';
+import type { TensorInfo } from '../graph/types.js';
 import type { Session, Tensor } from '../runtime/types.js';
 import { publicTensorNames } from '../store/manifest.js';
 import { ServingError } from './errors.js';

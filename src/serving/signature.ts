@@ -2,8 +2,8 @@
  * Checks request tensors against a served model's signature and orders them as `run` takes them. Both protocols go
  * through here, so a wrong dtype or shape reads the same whichever protocol sent it.
  */
-import { elementCount } from '../mindir/dtype.js';
-import type { TensorInfo } from '../mindir/types.js';
+import { elementCount } from '../graph/dtype.js';
+import type { TensorInfo } from '../graph/types.js';
 import type { Tensor } from '../runtime/types.js';
 import { ServingError } from './errors.js';
 import type { ServedModel } from './types.js';

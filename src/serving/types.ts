@@ -2,7 +2,7 @@
  * The contract between the protocols (KServe v2, MindSpore Serving REST) and whatever supplies models: the app only
  * sees a `ModelRepository` of `ServedModel`s, never the store, the engine or a platform.
  */
-import type { TensorInfo } from '../mindir/types.js';
+import type { TensorInfo } from '../graph/types.js';
 import type { Tensor } from '../runtime/types.js';
 
 /** Where a model came from, as KServe's model metadata `platform` names it. */

@@ -5,9 +5,9 @@
  */
 
 import { MindletError } from '../errors.js';
-import { DTYPE_SIZES } from '../mindir/dtype.js';
-import { profileModel } from '../mindir/profile.js';
-import type { DType, Model, TensorInfo } from '../mindir/types.js';
+import { DTYPE_SIZES } from '../graph/dtype.js';
+import { profileModel } from '../graph/profile.js';
+import type { DType, Model, TensorInfo } from '../graph/types.js';
 import { parseKeyRef } from './key-ref-syntax.js';
 import { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from './names.js';
 

@@ -11,10 +11,10 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { predictCommand, type SessionLoader } from '../../src/cli/predict.js';
 import { MindletError } from '../../src/errors.js';
+import type { TensorInfo } from '../../src/graph/types.js';
 import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
 import { encodeNpz } from '../../src/io/npz.js';
 import { loadMindir, tensorView } from '../../src/mindir/index.js';
-import type { TensorInfo } from '../../src/mindir/types.js';
 import type { NamedTensor, Session, SessionOptions, Tensor, TensorData } from '../../src/runtime/types.js';
 import { fixture, repoRoot } from '../tools/proto-encode.js';
 

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMindletError } from '../../src/errors.js';
+import { profileModel } from '../../src/graph/profile.js';
 import { decodeMindir } from '../../src/mindir/loader.js';
-import { profileModel } from '../../src/mindir/profile.js';
 import { mutate, mutationArbitrary } from '../tools/mutate.js';
 import { fixture } from '../tools/proto-encode.js';
 

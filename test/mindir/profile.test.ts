@@ -1,8 +1,8 @@
 /** Model profile on hand-built graphs: FLOPs by the stated formulas, activation liveness, weight totals. */
 import { describe, expect, it } from 'vitest';
-import { BOOKKEEPING_OPS, profileModel } from '../../src/mindir/profile.js';
-import { inferShapes } from '../../src/mindir/shape-inference.js';
-import type { AttrValue, DType, Graph, GraphNode, Model, TensorInfo, WeightTensor } from '../../src/mindir/types.js';
+import { BOOKKEEPING_OPS, profileModel } from '../../src/graph/profile.js';
+import { inferShapes } from '../../src/graph/shape-inference.js';
+import type { AttrValue, DType, Graph, GraphNode, Model, TensorInfo, WeightTensor } from '../../src/graph/types.js';
 
 const t = (name: string, shape: number[], dtype: DType = 'float32'): TensorInfo => ({ name, dtype, shape });
 const n = (op: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): GraphNode => ({

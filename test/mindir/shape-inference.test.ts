@@ -1,8 +1,8 @@
 /** Shape inference rules on hand-built graphs; expected shapes follow the ops' definitions, computed here. */
 import { describe, expect, it } from 'vitest';
 import { MindletError } from '../../src/errors.js';
-import { attrOrConstInput, inferShapes } from '../../src/mindir/shape-inference.js';
-import type { AttrValue, DType, Graph, GraphNode, TensorInfo, TensorValue } from '../../src/mindir/types.js';
+import { attrOrConstInput, inferShapes } from '../../src/graph/shape-inference.js';
+import type { AttrValue, DType, Graph, GraphNode, TensorInfo, TensorValue } from '../../src/graph/types.js';
 
 function graph(inputs: TensorInfo[], nodes: GraphNode[], constants: Record<string, AttrValue> = {}): Graph {
   const g: Graph = {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Graph } from '../../src/mindir/types.js';
+import type { Graph } from '../../src/graph/types.js';
 import { loadModel } from '../../src/model/load.js';
 import { decodeLiteModel } from '../../src/mslite/decode.js';
 import { findUnsupportedOps } from '../../src/runtime/session.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMindletError } from '../../src/errors.js';
-import { profileModel } from '../../src/mindir/profile.js';
+import { profileModel } from '../../src/graph/profile.js';
 import { decodeModel } from '../../src/model/load.js';
 import { decodeMsLite } from '../../src/mslite/loader.js';
 import { type Mutation, mutate, mutationArbitrary } from '../tools/mutate.js';

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as infraSizing from '../../infra/memory-sizing.js';
 import { isMindletError } from '../../src/errors.js';
-import { profileModel } from '../../src/mindir/profile.js';
-import type { Model } from '../../src/mindir/types.js';
+import { profileModel } from '../../src/graph/profile.js';
+import type { Model } from '../../src/graph/types.js';
 import { loadModel } from '../../src/model/load.js';
 import {
   DEFAULT_ASCEND_DEVICE,

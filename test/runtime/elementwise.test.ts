@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DType } from '../../src/mindir/types.js';
+import type { DType } from '../../src/graph/types.js';
 import { createSession } from '../../src/runtime/index.js';
 import { f32, opModel, seededRandom } from '../tools/op-model.js';
 

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { DType } from '../../src/graph/types.js';
 import { decodeNpy } from '../../src/io/index.js';
-import type { DType } from '../../src/mindir/types.js';
 import { loadSession } from '../../src/runtime/index.js';
 import type { Session, Tensor } from '../../src/runtime/types.js';
 import { createServingApp, type ServingAppOptions } from '../../src/serving/app.js';

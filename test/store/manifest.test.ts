@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { profileModel } from '../../src/mindir/profile.js';
-import type { Model } from '../../src/mindir/types.js';
+import { profileModel } from '../../src/graph/profile.js';
+import type { Model } from '../../src/graph/types.js';
 import { loadModel } from '../../src/model/load.js';
 import { buildManifest, type Manifest, parseManifest, publicTensorNames } from '../../src/store/manifest.js';
 

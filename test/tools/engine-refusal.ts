@@ -1,7 +1,7 @@
 /** The engine's refusal of a model it cannot run: UNSUPPORTED at session creation, naming every missing primitive. */
 import { expect } from 'vitest';
 import { isMindletError } from '../../src/errors.js';
-import type { Model } from '../../src/mindir/types.js';
+import type { Model } from '../../src/graph/types.js';
 import { createSession, findUnsupportedOps } from '../../src/runtime/session.js';
 
 /**

@@ -2,7 +2,7 @@
  * Builds small in-memory models (the loader's typed graph) for engine tests: a few nodes over named inputs and
  * constants, without going through a file.
  */
-import type { AttrValue, DType, Graph, GraphNode, Model, TensorInfo, WeightTensor } from '../../src/mindir/types.js';
+import type { AttrValue, DType, Graph, GraphNode, Model, TensorInfo, WeightTensor } from '../../src/graph/types.js';
 
 export interface OpModelSpec {
   inputs: TensorInfo[];

@@ -4,7 +4,7 @@
  * a bucket it cannot trust (bad hash, size, manifest) gives a 503 naming the fault.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Model } from '../../src/mindir/types.js';
+import type { Model } from '../../src/graph/types.js';
 import {
   checkEdgeFit,
   EDGE_DEFAULT_MAX_BODY_BYTES,

@@ -4,8 +4,8 @@
  * whatever the object's size.
  */
 import { MindletError } from '../../errors.js';
+import type { TensorInfo } from '../../graph/types.js';
 import { type NpyHeader, npyArrayType } from '../../io/npy.js';
-import type { TensorInfo } from '../../mindir/types.js';
 import type { Tensor } from '../../runtime/types.js';
 import { formatShape, shapeMatches } from '../../serving/signature.js';
 import type { BatchLimits, InputRecord, RecordReader } from '../types.js';

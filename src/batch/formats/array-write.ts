@@ -8,8 +8,8 @@
  * output from a real one.
  */
 import { MindletError } from '../../errors.js';
+import type { TensorInfo } from '../../graph/types.js';
 import { encodeNpyHeader, npyArrayType } from '../../io/npy.js';
-import type { TensorInfo } from '../../mindir/types.js';
 import type { Tensor } from '../../runtime/types.js';
 import { formatShape, shapeMatches } from '../../serving/signature.js';
 import { isBadRecord, type OutputRecord } from '../types.js';

@@ -7,7 +7,7 @@
  * wrong with a line is a BadRecord whose message names the record and the input, never a thrown error.
  */
 import { MindletError } from '../../errors.js';
-import type { TensorInfo } from '../../mindir/types.js';
+import type { TensorInfo } from '../../graph/types.js';
 import type { Tensor } from '../../runtime/types.js';
 import { ServingError } from '../../serving/errors.js';
 import { flattenNested, jsonToTensorData } from '../../serving/json-tensor.js';

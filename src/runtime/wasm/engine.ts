@@ -13,7 +13,7 @@
  * shim, so this runs wherever WebAssembly does (Node, Cloudflare Workers).
  */
 import { MindletError } from '../../errors.js';
-import type { Model, TensorInfo } from '../../mindir/types.js';
+import type { Model, TensorInfo } from '../../graph/types.js';
 import { buildGraphSpec } from '../graph-spec.js';
 import {
   assertSupported,

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MindletError } from '../../errors.js';
-import type { Model } from '../../mindir/types.js';
+import type { Model } from '../../graph/types.js';
 import { loadModel } from '../../model/load.js';
 import type { Session } from '../types.js';
 import { instantiateEngine } from './engine.js';

@@ -3,7 +3,7 @@
  * behind the same `Session` API. Works wherever WebAssembly does (Node, Cloudflare Workers): nothing here or in the
  * module implementing it imports `node:*`; the Node-only file loader lives apart (wasm/node.ts).
  */
-import type { Model } from '../../mindir/types.js';
+import type { Model } from '../../graph/types.js';
 import type { Session } from '../types.js';
 
 /** The engine, committed prebuilt: `layers/native-runtime/prebuilt/mindlet-engine.wasm` (rebuilt by `npm run build:wasm`). */

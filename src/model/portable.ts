@@ -5,11 +5,11 @@
  * encryption before fetching, and undeclared ciphertext fails here as an invalid MindIR file).
  */
 import { MindletError } from '../errors.js';
+import type { Model } from '../graph/types.js';
 import { decodeMindirPlain } from '../mindir/decode.js';
-import type { Model } from '../mindir/types.js';
 import { decodeMsLite, isMsLite } from '../mslite/decode-model.js';
 
-export interface DecodeBytesOptions {
+export interface PortableDecodeOptions {
   /** Name used in errors and `Model.source`. Default: '<buffer>'. */
   label?: string;
   /** Refuse models larger than this many bytes. Default: no limit. */
@@ -17,7 +17,7 @@ export interface DecodeBytesOptions {
 }
 
 /** Decodes an unencrypted `.mindir` or `.ms` model held in memory. */
-export function decodeModelBytes(bytes: Uint8Array, options: DecodeBytesOptions = {}): Model {
+export function decodePortableModel(bytes: Uint8Array, options: PortableDecodeOptions = {}): Model {
   const file = options.label ?? '<buffer>';
   if (options.maxBytes !== undefined && bytes.byteLength > options.maxBytes)
     throw new MindletError(

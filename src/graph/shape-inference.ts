@@ -5,7 +5,7 @@
  * A rule that lacks data (dynamic dims, non-constant attributes) answers -1 dims or nothing; it never guesses.
  */
 import { MindletError } from '../errors.js';
-import { tensorIntegers } from './tensors.js';
+import { tensorIntegers } from './typed-arrays.js';
 import type { AttrValue, DType, Graph, GraphNode, Shape, TensorInfo } from './types.js';
 
 /** One inferred output; `dtype` undefined means "as recorded" (e.g. Cast to a type given as a TypeId number). */
