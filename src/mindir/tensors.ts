@@ -3,7 +3,7 @@
  * data file); only the rare typed repeated fields (float_data, int64_data, ...) are packed into new bytes.
  */
 import { MindletError } from '../errors.js';
-import { byteLength, elementCount } from '../graph/dtype.js';
+import { byteLength } from '../graph/dtype.js';
 import type { AttrValue, DType, Shape, TensorInfo, WeightTensor } from '../graph/types.js';
 import type { mind_ir } from './proto/mind_ir.gen.js';
 import { type Int64, int64Value, safeInt, unknownEnumValue } from './proto-values.js';
