@@ -8,9 +8,8 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { isMindletError, MindletError } from '../errors.js';
+import { isMindletError, MindletError, ServingError } from '../errors.js';
 import { batchDimension } from '../runtime/batching.js';
-import { ServingError } from '../serving/errors.js';
 import { StoreModelRepository } from '../serving/store-repository.js';
 import type { ServedModel } from '../serving/types.js';
 import type { Manifest, PlacementTarget } from '../store/manifest.js';

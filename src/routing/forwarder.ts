@@ -5,9 +5,8 @@
  * have run it (connection refused or reset before any answer) or said it could not (502/503). Failures answer JSON
  * in the serving app's error shapes: 502 when the upstream is unreachable or answers badly, 504 when it is too slow.
  */
-import { MindletError } from '../errors.js';
+import { MindletError, ServingError } from '../errors.js';
 import { readBodyBytes } from '../serving/body.js';
-import { ServingError } from '../serving/errors.js';
 import { jsonResponse } from '../serving/response.js';
 import { DEFAULT_SERVING_LIMITS } from '../serving/types.js';
 import { checkModelName } from '../store/names.js';

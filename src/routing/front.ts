@@ -9,7 +9,7 @@
  * index lists local models only, since the front cannot know a routed model's versions or state without asking.
  */
 import { Hono } from 'hono';
-import { ServingError } from '../serving/errors.js';
+import { ServingError } from '../errors.js';
 import type { ModelRepository } from '../serving/types.js';
 import { type ForwardOptions, type ForwardProtocol, TaskForwarder, type TaskRoutes } from './forwarder.js';
 

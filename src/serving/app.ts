@@ -3,10 +3,9 @@
  * `fetch(Request) → Response`. Adapters (Lambda, Node, Workers) only translate their events to and from it.
  */
 import { Hono } from 'hono';
-import { MindletError } from '../errors.js';
-import { ServingError } from './errors.js';
+import { clip, MindletError, ServingError } from '../errors.js';
 import { kserveRoutes } from './kserve.js';
-import { clip, errorResponse } from './kserve-errors.js';
+import { errorResponse } from './kserve-errors.js';
 import { mindsporeServingRoutes } from './mindspore-serving.js';
 import {
   DEFAULT_SERVING_LIMITS,

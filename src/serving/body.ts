@@ -2,7 +2,7 @@
  * Reads a request body under a byte bound. Content-Length is checked before reading, and the stream is cut off at
  * the bound as it arrives, so neither a lying header nor a chunked upload can make the server buffer more.
  */
-import { ServingError } from './errors.js';
+import { ServingError } from '../errors.js';
 
 export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get('content-length');

@@ -5,9 +5,10 @@
  * other dimensions together are the classes (Triton's [batch-size, k]); a rank-1 output is one row ([k]); the rule is
  * `outputClassCount`, which the manifest's label check shares.
  */
+
+import { ServingError } from '../errors.js';
 import type { Tensor } from '../runtime/types.js';
 import { outputClassCount } from '../store/manifest.js';
-import { ServingError } from './errors.js';
 import { bfloat16BitsToNumber, float16BitsToNumber } from './json-tensor.js';
 
 /** A BYTES tensor: strings in row-major order. */

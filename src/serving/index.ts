@@ -1,6 +1,7 @@
 /** The protocols: one fetch app (KServe v2, MindSpore Serving REST) over a repository of served models. */
+
+export { ServingError, type ServingErrorCode, type ServingStatus, toServingError } from '../errors.js';
 export { createServingApp, type ServingAppOptions, servingLimits } from './app.js';
-export { ServingError, type ServingErrorCode, type ServingStatus, toServingError } from './errors.js';
 export { kserveRoutes } from './kserve.js';
 export { MINDSPORE_SERVING_METHOD, mindsporeServingRoutes } from './mindspore-serving.js';
 export {

@@ -3,10 +3,11 @@
  * dtype the request or the model names, and anything that would not survive the conversion (a fraction for an
  * integer, an out-of-range integer, a string for a number) is refused rather than rounded or wrapped.
  */
+
+import { ServingError } from '../errors.js';
 import { typedArrayConstructor } from '../graph/typed-arrays.js';
 import type { DType } from '../graph/types.js';
 import type { TensorData } from '../runtime/types.js';
-import { ServingError } from './errors.js';
 
 const INT_RANGES: Partial<Record<DType, [number, number]>> = {
   int8: [-128, 127],

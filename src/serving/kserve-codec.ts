@@ -3,15 +3,15 @@
  * extension (a JSON header of `Inference-Header-Content-Length` bytes, then raw little-endian tensor bytes).
  * Everything a client sends is checked here before a buffer is sized from it.
  */
+
+import { clip, ServingError } from '../errors.js';
 import { DTYPE_SIZES } from '../graph/dtype.js';
 import { typedArrayConstructor } from '../graph/typed-arrays.js';
 import type { DType } from '../graph/types.js';
 import type { Tensor, TensorData } from '../runtime/types.js';
 import { parseJsonBody } from './body.js';
 import type { StringTensor } from './classification.js';
-import { ServingError } from './errors.js';
 import { flattenNested, jsonToTensorData, tensorDataToJson } from './json-tensor.js';
-import { clip } from './kserve-errors.js';
 
 /** The header that splits a binary request or response into its JSON part and its tensor bytes. */
 export const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';

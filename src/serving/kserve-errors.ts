@@ -3,7 +3,7 @@
  * the per-request values the app's middleware hands to routes (request id, bytes read).
  */
 import type { Context } from 'hono';
-import { ServingError, toServingError } from './errors.js';
+import { clip, ServingError, toServingError } from '../errors.js';
 import { jsonResponse } from './response.js';
 
 declare module 'hono' {
@@ -39,11 +39,6 @@ export function errorResponse(c: Context, thrown: unknown): Response {
   const headers: Record<string, string> = {};
   if (error instanceof MethodNotAllowedError) headers.Allow = error.allow.join(', ');
   return jsonResponse(body, error.status, headers);
-}
-
-/** Request text echoed in messages, cut short so a long path cannot bloat an error body. */
-export function clip(text: string, max = 200): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function oneLine(message: string): string {

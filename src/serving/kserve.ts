@@ -3,9 +3,9 @@
  * index, and inference in JSON or with Triton's binary tensor data extension.
  */
 import { type Context, Hono } from 'hono';
+import { clip, ServingError } from '../errors.js';
 import { mediaType, parseJsonBody, readBodyBytes } from './body.js';
 import { classify } from './classification.js';
-import { ServingError } from './errors.js';
 import {
   decodeInferRequest,
   encodeInferResponse,
@@ -13,7 +13,7 @@ import {
   kserveDatatype,
   type RequestedOutput,
 } from './kserve-codec.js';
-import { clip, errorResponse, MethodNotAllowedError } from './kserve-errors.js';
+import { errorResponse, MethodNotAllowedError } from './kserve-errors.js';
 import { latestVersion } from './served-model.js';
 import { orderInputs } from './signature.js';
 import type { ModelIndexEntry, ProtocolOptions, ServedModel } from './types.js';

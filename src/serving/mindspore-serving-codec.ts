@@ -2,11 +2,12 @@
  * MindSpore Serving's instance values ↔ tensors: JSON scalars and nested lists, `{"b64", "type", "shape"}` raw
  * little-endian tensors, and outputs back as JSON numbers, booleans and nested lists shaped like the tensor.
  */
+
+import { ServingError } from '../errors.js';
 import { DTYPE_SIZES } from '../graph/dtype.js';
 import { typedArrayConstructor } from '../graph/typed-arrays.js';
 import type { DType } from '../graph/types.js';
 import type { Tensor, TensorData } from '../runtime/types.js';
-import { ServingError } from './errors.js';
 import { flattenNested, isJsonNumericDType, jsonToTensorData, tensorDataToJson } from './json-tensor.js';
 import { formatShape } from './signature.js';
 

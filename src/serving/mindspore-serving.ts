@@ -5,11 +5,11 @@
  * `with_batch_dim=True`): they are stacked into runs of the model's batch size and the outputs sliced back.
  */
 import { type Context, Hono } from 'hono';
+import { ServingError, toServingError } from '../errors.js';
 import type { TensorInfo } from '../graph/types.js';
 import { batchDimension, sampleOf, stackSamples } from '../runtime/batching.js';
 import type { Tensor } from '../runtime/types.js';
 import { mediaType, parseJsonBody, readBodyBytes } from './body.js';
-import { ServingError, toServingError } from './errors.js';
 import { isJsonNumericDType } from './json-tensor.js';
 import { decodeInstanceValue, tensorToJsonValue } from './mindspore-serving-codec.js';
 import { jsonResponse } from './response.js';

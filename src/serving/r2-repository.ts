@@ -8,7 +8,7 @@
  * load (single flight). Each manifest is checked against the isolate's memory before its model is fetched, so a
  * model too big for the edge is refused (507, naming the numbers) without ever being downloaded.
  */
-import { isMindletError, MindletError } from '../errors.js';
+import { isMindletError, MindletError, ServingError, toServingError } from '../errors.js';
 import type { Model } from '../graph/types.js';
 import { decodePortableModel } from '../model/portable.js';
 import {
@@ -20,7 +20,6 @@ import {
 import type { Session } from '../runtime/types.js';
 import { checkManifestSignature, MANIFEST_FILE, type Manifest, parseManifest } from '../store/manifest.js';
 import { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from '../store/names.js';
-import { ServingError, toServingError } from './errors.js';
 import { latestVersion, servedModelFromSession } from './served-model.js';
 import type { ModelIndexEntry, ModelRepository, ModelState, ServedModel } from './types.js';
 

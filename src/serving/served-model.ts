@@ -2,10 +2,11 @@
  * Engine sessions as served models: public tensor names, and a repository over models already in memory (for
  * library users who load their own sessions, and for tests).
  */
+
+import { ServingError } from '../errors.js';
 import type { TensorInfo } from '../graph/types.js';
 import type { Session, Tensor } from '../runtime/types.js';
 import { publicTensorNames } from '../store/manifest.js';
-import { ServingError } from './errors.js';
 import type { ModelIndexEntry, ModelRepository, ServedModel, ServedPlatform } from './types.js';
 
 export interface ServedModelOptions {

@@ -2,10 +2,11 @@
  * Checks request tensors against a served model's signature and orders them as `run` takes them. Both protocols go
  * through here, so a wrong dtype or shape reads the same whichever protocol sent it.
  */
+
+import { ServingError } from '../errors.js';
 import { elementCount } from '../graph/dtype.js';
 import type { TensorInfo } from '../graph/types.js';
 import type { Tensor } from '../runtime/types.js';
-import { ServingError } from './errors.js';
 import type { ServedModel } from './types.js';
 
 /** Shape as `[1,-1,3]` text for messages. */

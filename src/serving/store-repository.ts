@@ -4,7 +4,7 @@
  * loads the new object beside the old one and swaps when it is ready, so requests never see a half-loaded model.
  */
 import path from 'node:path';
-import { MindletError } from '../errors.js';
+import { MindletError, ServingError } from '../errors.js';
 import { decodeModel } from '../model/load.js';
 import { createSession } from '../runtime/session.js';
 import type { Session, Tensor } from '../runtime/types.js';
@@ -13,7 +13,6 @@ import { checkManifestSignature, type Manifest } from '../store/manifest.js';
 import { ModelStore } from '../store/model-store.js';
 import { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from '../store/names.js';
 import { type ModelLocation, parseModelUri } from '../store/uri.js';
-import { ServingError } from './errors.js';
 import { latestVersion, servedModelFromSession } from './served-model.js';
 import type { ModelIndexEntry, ModelRepository, ModelState, ServedModel } from './types.js';
 

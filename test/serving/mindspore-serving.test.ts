@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServingError } from '../../src/errors.js';
 import { createSession, loadSession } from '../../src/runtime/session.js';
 import type { Session, Tensor } from '../../src/runtime/types.js';
 import { createServingApp } from '../../src/serving/app.js';
-import { ServingError } from '../../src/serving/errors.js';
 import { mindsporeServingRoutes } from '../../src/serving/mindspore-serving.js';
 import { StaticModelRepository, servedModelFromSession } from '../../src/serving/served-model.js';
 import {

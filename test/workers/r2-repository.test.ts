@@ -4,6 +4,7 @@
  * a bucket it cannot trust (bad hash, size, manifest) gives a 503 naming the fault.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { ServingError } from '../../src/errors.js';
 import type { Model } from '../../src/graph/types.js';
 import {
   checkEdgeFit,
@@ -14,7 +15,6 @@ import {
   WORKERS_LIMITS,
 } from '../../src/routing/edge-limits.js';
 import { createSession } from '../../src/runtime/session.js';
-import { ServingError } from '../../src/serving/errors.js';
 import { parseModelList, R2ModelRepository, type R2RepositoryOptions } from '../../src/serving/r2-repository.js';
 import { parseManifest } from '../../src/store/manifest.js';
 import { MemoryBucket, publishedFiles, testImage } from './helpers.js';

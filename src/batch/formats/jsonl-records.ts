@@ -6,10 +6,9 @@
  * Values go through the serving codecs, so a line is read exactly as the same request would be over HTTP. Anything
  * wrong with a line is a BadRecord whose message names the record and the input, never a thrown error.
  */
-import { MindletError } from '../../errors.js';
+import { MindletError, ServingError } from '../../errors.js';
 import type { TensorInfo } from '../../graph/types.js';
 import type { Tensor } from '../../runtime/types.js';
-import { ServingError } from '../../serving/errors.js';
 import { flattenNested, jsonToTensorData } from '../../serving/json-tensor.js';
 import { dtypeOfDatatype, kserveDatatype } from '../../serving/kserve-codec.js';
 import { decodeInstanceValue } from '../../serving/mindspore-serving-codec.js';
