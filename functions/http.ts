@@ -9,11 +9,11 @@ import os from 'node:os';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import { toServingError } from '../src/errors.js';
 import { parseTaskRoutes, type TaskRoutes } from '../src/routing/forwarder.js';
 import { emptyRepository, modelOfPath, withTaskRoutes } from '../src/routing/front.js';
 import { TASK_ROUTES_ENV } from '../src/routing/types.js';
 import { createServingApp } from '../src/serving/app.js';
-import { toServingError } from '../src/serving/errors.js';
 import {
   type LoadReport,
   type ModelSource,

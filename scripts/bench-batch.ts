@@ -153,7 +153,7 @@ function runChild(kind: 'pipeline' | 'engine', args: Record<string, string | num
 /** Writes the network and its records once: a .npy of all records and a KServe-style .jsonl of the same. */
 async function prepare(model: Net, records: number, dir: string, formats: readonly string[]) {
   const { buildReferenceNet } = await import('../test/tools/reference-nets/index.js');
-  const { encodeNpy } = await import('../src/io/npy.js');
+  const { encodeNpy } = await import('../src/tensor/npy.js');
   const net = buildReferenceNet(model);
   const mindir = path.join(dir, `${model}.mindir`);
   writeFileSync(mindir, net.mindir);
@@ -272,7 +272,7 @@ async function childPipeline(): Promise<void> {
 
 async function childEngine(): Promise<void> {
   const { loadSession } = await import('../src/runtime/session.js');
-  const { decodeNpy } = await import('../src/io/npy.js');
+  const { decodeNpy } = await import('../src/tensor/npy.js');
   const session = await loadSession(values.file!, { threads: Number(values.threads) });
   const all = decodeNpy(readFileSync(values.input!));
   const batch = Number(values.batch);

@@ -20,11 +20,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { KServeClient } from '../src/client/kserve-client.js';
-import { decodeNpy } from '../src/io/npy.js';
 import { loadSession } from '../src/runtime/index.js';
-import type { Session, Tensor } from '../src/runtime/types.js';
+import type { Session } from '../src/runtime/types.js';
 import { createServingApp } from '../src/serving/app.js';
 import { StaticModelRepository, servedModelFromSession } from '../src/serving/served-model.js';
+import { decodeNpy } from '../src/tensor/npy.js';
+import type { Tensor } from '../src/tensor/types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL_FILE = path.join(root, 'test', 'fixtures', 'mindir', 'ori_net.mindir');

@@ -17,8 +17,9 @@ import type { Model } from '../src/graph/types.js';
 import { decodeMindir } from '../src/mindir/index.js';
 import { loadModel } from '../src/model/load.js';
 import { createSession } from '../src/runtime/session.js';
-import type { Session, Tensor } from '../src/runtime/types.js';
+import type { Session } from '../src/runtime/types.js';
 import { loadWasmEngine, wasmEnginePath } from '../src/runtime/wasm/node.js';
+import type { Tensor } from '../src/tensor/types.js';
 import { buildReferenceNet } from '../test/tools/reference-nets/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

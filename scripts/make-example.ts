@@ -17,10 +17,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Model, WeightTensor } from '../src/graph/types.js';
-import { decodeNpy, encodeNpy } from '../src/io/npy.js';
-import { decodeNpz } from '../src/io/npz.js';
 import { decodeModel } from '../src/model/load.js';
 import { buildManifest } from '../src/store/manifest.js';
+import { decodeNpy, encodeNpy } from '../src/tensor/npy.js';
+import { decodeNpz } from '../src/tensor/npz.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const modelDir = path.join(root, 'examples/models/lenet/1');

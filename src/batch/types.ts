@@ -4,7 +4,7 @@
  * and the CLI share. Formats never see S3; the pipeline never sees a file format's bytes.
  */
 import type { TensorInfo } from '../graph/types.js';
-import type { Tensor } from '../runtime/types.js';
+import type { Tensor } from '../tensor/types.js';
 
 /** Input formats, chosen by the input key's extension: `.jsonl` (also `.ndjson`), `.npy`, `.npz`. */
 export type BatchFormat = 'jsonl' | 'npy' | 'npz';

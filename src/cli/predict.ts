@@ -7,9 +7,10 @@ import path from 'node:path';
 import { KServeClient } from '../client/kserve-client.js';
 import { MindletError } from '../errors.js';
 import type { TensorInfo } from '../graph/types.js';
-import { decodeNpy, encodeNpy } from '../io/npy.js';
-import { decodeNpz } from '../io/npz.js';
-import type { NamedTensor, Session, SessionOptions, Tensor } from '../runtime/types.js';
+import type { Session, SessionOptions } from '../runtime/types.js';
+import { decodeNpy, encodeNpy } from '../tensor/npy.js';
+import { decodeNpz } from '../tensor/npz.js';
+import type { NamedTensor, Tensor } from '../tensor/types.js';
 import { formatShape } from './format.js';
 import { elementAt, formatValue, jsonValue, valueStats } from './values.js';
 

@@ -1,31 +1,13 @@
 /** Tensor element values for people and JSON: half floats decoded, 64-bit integers kept exact, non-finite named. */
-import type { Tensor } from '../runtime/types.js';
 
-const HALF_SCALE = 2 ** -24; // float16 subnormal step
-
-/** An IEEE float16 bit pattern as a number. */
-export function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * HALF_SCALE;
-  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
-
-const bfloatScratch = new DataView(new ArrayBuffer(4));
-
-/** A bfloat16 bit pattern as a number: the top half of a float32. */
-export function bfloat16ToNumber(bits: number): number {
-  bfloatScratch.setUint32(0, bits << 16);
-  return bfloatScratch.getFloat32(0);
-}
+import { bfloat16BitsToNumber, float16BitsToNumber } from '../tensor/float16.js';
+import type { Tensor } from '../tensor/types.js';
 
 /** Element `index` of a tensor as a number or bigint (64-bit integers stay exact). */
 export function elementAt(tensor: Tensor, index: number): number | bigint {
   const value = tensor.data[index]!;
-  if (tensor.dtype === 'float16') return halfToNumber(value as number);
-  if (tensor.dtype === 'bfloat16') return bfloat16ToNumber(value as number);
+  if (tensor.dtype === 'float16') return float16BitsToNumber(value as number);
+  if (tensor.dtype === 'bfloat16') return bfloat16BitsToNumber(value as number);
   return value;
 }
 

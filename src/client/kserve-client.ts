@@ -6,15 +6,15 @@
 import { MindletError, type MindletErrorCode } from '../errors.js';
 import { DTYPE_SIZES, elementCount } from '../graph/dtype.js';
 import type { DType } from '../graph/types.js';
-import type { NamedTensor, Tensor, TensorData } from '../runtime/types.js';
 import {
   bfloat16BitsToNumber,
   float16BitsToNumber,
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
-} from '../serving/json-tensor.js';
+} from '../tensor/float16.js';
 // The datatype names are the protocol's: one table for server and client (pure functions, no server code).
-import { dtypeOfDatatype, kserveDatatype } from '../serving/kserve-codec.js';
+import { dtypeOfDatatype, kserveDatatype } from '../tensor/kserve-codec.js';
+import type { NamedTensor, Tensor, TensorData } from '../tensor/types.js';
 
 export { dtypeOfDatatype, kserveDatatype };
 

@@ -6,7 +6,8 @@ import { MindletError } from '../errors.js';
 import { elementCount } from './dtype.js';
 import type { DType, WeightTensor } from './types.js';
 
-export type TypedArrayFor =
+/** The typed arrays tensor data lives in (float16/bfloat16 as Uint16 bits, bool and qint4x2 as bytes). */
+export type TypedArray =
   | Float32Array
   | Float64Array
   | Int8Array
@@ -22,7 +23,7 @@ export type TypedArrayFor =
  * A typed array over a weight's bytes: a view when the bytes are aligned, else one copy (protobuf fields are not
  * aligned). float16/bfloat16 come back as raw Uint16 bits; bool and qint4x2 as bytes.
  */
-export function tensorView(tensor: WeightTensor): TypedArrayFor {
+export function tensorView(tensor: WeightTensor): TypedArray {
   const ctor = TYPED_ARRAYS[tensor.dtype];
   if (!ctor) throw new MindletError('UNSUPPORTED', `tensor ${tensor.name}: no typed array for ${tensor.dtype}`);
   const { data } = tensor;
@@ -33,7 +34,7 @@ export function tensorView(tensor: WeightTensor): TypedArrayFor {
     aligned.buffer as ArrayBuffer,
     aligned.byteOffset,
     Math.floor(aligned.byteLength / size),
-  ) as TypedArrayFor;
+  ) as TypedArray;
 }
 
 export type TypedArrayConstructor =

@@ -8,6 +8,7 @@ import { MindletError, type MindletErrorCode } from '../errors.js';
 import { elementCount } from '../graph/dtype.js';
 import { typedArrayConstructor } from '../graph/typed-arrays.js';
 import type { DType, Graph, Model, TensorInfo } from '../graph/types.js';
+import { namesAgainst, shapeMatches } from '../tensor/signature.js';
 import { unsupportedOps } from './graph-spec.js';
 import type { NamedTensor, Tensor, TensorData } from './types.js';
 
@@ -69,7 +70,10 @@ function orderInputs(inputs: Tensor[] | Record<string, Tensor>, infos: TensorInf
     }
     return inputs;
   }
-  const unknown = Object.keys(inputs).filter((name) => !infos.some((i) => i.name === name));
+  const { unknown } = namesAgainst(
+    infos.map((info) => info.name),
+    Object.keys(inputs),
+  );
   if (unknown.length > 0) {
     throw new MindletError(
       'INVALID_ARGUMENT',
@@ -92,7 +96,7 @@ function checkInput(tensor: Tensor, info: TensorInfo): EngineInput {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new MindletError('INVALID_ARGUMENT', `${where}: shape must be a list of non-negative integers`);
   }
-  const fits = shape.length === info.shape.length && info.shape.every((d, i) => d < 0 || d === shape[i]);
+  const fits = shapeMatches(info.shape, shape);
   if (info.shape.length > 0 || shape.length > 0) {
     if (!fits) {
       throw new MindletError(

@@ -2,32 +2,10 @@
  * The engine session contract: what `loadSession` returns and what `run` takes and gives. Tensors are plain data
  * (dtype, shape, a typed array in row-major order) so the HTTP, batch and CLI layers never see the native addon.
  */
-import type { DType, TensorInfo } from '../graph/types.js';
+import type { TensorInfo } from '../graph/types.js';
+import type { NamedTensor, Tensor } from '../tensor/types.js';
 
-/** Typed arrays a tensor's data may be, by dtype: float32 → Float32Array, int64 → BigInt64Array, bool → Uint8Array. */
-export type TensorData =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | BigInt64Array
-  | Uint8Array
-  | Uint16Array
-  | Uint32Array
-  | BigUint64Array;
-
-/** A dense tensor in row-major order. `data.length` equals the product of `shape` (1 for a scalar `[]`). */
-export interface Tensor {
-  dtype: DType;
-  shape: number[];
-  data: TensorData;
-}
-
-/** A session output: a tensor with the graph output's name. */
-export interface NamedTensor extends Tensor {
-  name: string;
-}
+export type { NamedTensor, Tensor, TensorData } from '../tensor/types.js';
 
 export interface SessionOptions {
   /** Worker threads for one inference. Default: the host's available CPUs (`os.availableParallelism()`). */

@@ -7,15 +7,9 @@
  */
 
 import { ServingError } from '../errors.js';
-import type { Tensor } from '../runtime/types.js';
 import { outputClassCount } from '../store/manifest.js';
-import { bfloat16BitsToNumber, float16BitsToNumber } from './json-tensor.js';
-
-/** A BYTES tensor: strings in row-major order. */
-export interface StringTensor {
-  shape: number[];
-  values: string[];
-}
+import { bfloat16BitsToNumber, float16BitsToNumber } from '../tensor/float16.js';
+import type { StringTensor, Tensor } from '../tensor/types.js';
 
 /**
  * The top `count` classes of each row, highest value first (ties: lower index first, so answers are stable). NaN

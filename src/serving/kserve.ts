@@ -4,15 +4,16 @@
  */
 import { type Context, Hono } from 'hono';
 import { clip, ServingError } from '../errors.js';
-import { mediaType, parseJsonBody, readBodyBytes } from './body.js';
-import { classify } from './classification.js';
+import { parseJsonBody } from '../tensor/json-body.js';
 import {
   decodeInferRequest,
   encodeInferResponse,
   INFERENCE_HEADER_LENGTH,
   kserveDatatype,
   type RequestedOutput,
-} from './kserve-codec.js';
+} from '../tensor/kserve-codec.js';
+import { mediaType, readBodyBytes } from './body.js';
+import { classify } from './classification.js';
 import { errorResponse, MethodNotAllowedError } from './kserve-errors.js';
 import { latestVersion } from './served-model.js';
 import { orderInputs } from './signature.js';

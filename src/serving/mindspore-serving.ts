@@ -8,12 +8,13 @@ import { type Context, Hono } from 'hono';
 import { ServingError, toServingError } from '../errors.js';
 import type { TensorInfo } from '../graph/types.js';
 import { batchDimension, sampleOf, stackSamples } from '../runtime/batching.js';
-import type { Tensor } from '../runtime/types.js';
-import { mediaType, parseJsonBody, readBodyBytes } from './body.js';
-import { isJsonNumericDType } from './json-tensor.js';
-import { decodeInstanceValue, tensorToJsonValue } from './mindspore-serving-codec.js';
+import { isJsonNumericDType } from '../tensor/json.js';
+import { parseJsonBody } from '../tensor/json-body.js';
+import { decodeInstanceValue, tensorToJsonValue } from '../tensor/mindspore-serving-codec.js';
+import { formatShape, shapeMatches } from '../tensor/signature.js';
+import type { Tensor } from '../tensor/types.js';
+import { mediaType, readBodyBytes } from './body.js';
 import { jsonResponse } from './response.js';
-import { formatShape, shapeMatches } from './signature.js';
 import type { ProtocolOptions, ServedModel } from './types.js';
 
 /** The one method a served model offers (a MindSpore servable may declare several; ours run the graph as is). */

@@ -5,8 +5,9 @@
 
 import { ServingError } from '../errors.js';
 import type { TensorInfo } from '../graph/types.js';
-import type { Session, Tensor } from '../runtime/types.js';
+import type { Session } from '../runtime/types.js';
 import { publicTensorNames } from '../store/manifest.js';
+import type { Tensor } from '../tensor/types.js';
 import type { ModelIndexEntry, ModelRepository, ServedModel, ServedPlatform } from './types.js';
 
 export interface ServedModelOptions {

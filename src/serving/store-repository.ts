@@ -7,12 +7,13 @@ import path from 'node:path';
 import { MindletError, ServingError } from '../errors.js';
 import { decodeModel } from '../model/load.js';
 import { createSession } from '../runtime/session.js';
-import type { Session, Tensor } from '../runtime/types.js';
+import type { Session } from '../runtime/types.js';
 import { resolveKeyRef } from '../store/key-ref.js';
 import { checkManifestSignature, type Manifest } from '../store/manifest.js';
 import { ModelStore } from '../store/model-store.js';
 import { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from '../store/names.js';
 import { type ModelLocation, parseModelUri } from '../store/uri.js';
+import type { Tensor } from '../tensor/types.js';
 import { latestVersion, servedModelFromSession } from './served-model.js';
 import type { ModelIndexEntry, ModelRepository, ModelState, ServedModel } from './types.js';
 

@@ -3,7 +3,7 @@
  * sees a `ModelRepository` of `ServedModel`s, never the store, the engine or a platform.
  */
 import type { TensorInfo } from '../graph/types.js';
-import type { Tensor } from '../runtime/types.js';
+import type { Tensor } from '../tensor/types.js';
 
 /** Where a model came from, as KServe's model metadata `platform` names it. */
 export type ServedPlatform = 'mindspore_mindir' | 'mindspore_lite';

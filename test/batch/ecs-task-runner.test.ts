@@ -20,11 +20,11 @@ import {
 import { BatchPipeline, isPermanentBatchError } from '../../src/batch/pipeline.js';
 import type { ObjectStatus } from '../../src/batch/types.js';
 import { MindletError } from '../../src/errors.js';
-import { encodeNpy } from '../../src/io/npy.js';
 import { TASK_JOB_ENV, type TaskJobSpec } from '../../src/routing/types.js';
 import { ModelStore } from '../../src/store/model-store.js';
 import { readJsonObject } from '../../src/store/object-stream.js';
 import { publishModel } from '../../src/store/publish.js';
+import { encodeNpy } from '../../src/tensor/npy.js';
 import { type LocalEcs, startLocalEcs } from '../tools/ecs-server.js';
 import { type LocalS3, startLocalS3 } from '../tools/s3-server.js';
 

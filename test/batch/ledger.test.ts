@@ -8,10 +8,11 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchPipeline, isPermanentBatchError } from '../../src/batch/pipeline.js';
 import type { ObjectJob, ObjectStatus } from '../../src/batch/types.js';
-import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
-import { decodeNpz, encodeNpz } from '../../src/io/npz.js';
 import { loadSession } from '../../src/runtime/session.js';
-import type { Session, Tensor } from '../../src/runtime/types.js';
+import type { Session } from '../../src/runtime/types.js';
+import { decodeNpy, encodeNpy } from '../../src/tensor/npy.js';
+import { decodeNpz, encodeNpz } from '../../src/tensor/npz.js';
+import type { Tensor } from '../../src/tensor/types.js';
 import { createTestS3Client, type FaultProxy, startFaultProxy } from '../tools/fault-proxy.js';
 import { type LocalS3, startLocalS3 } from '../tools/s3-server.js';
 

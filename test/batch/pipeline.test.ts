@@ -11,10 +11,11 @@ import { BatchPipeline } from '../../src/batch/pipeline.js';
 import { runBatch } from '../../src/batch/run.js';
 import { listBatchStatus } from '../../src/batch/status.js';
 import type { ObjectStatus } from '../../src/batch/types.js';
-import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
-import { decodeNpz, encodeNpz } from '../../src/io/npz.js';
 import { loadSession } from '../../src/runtime/session.js';
-import type { Session, Tensor } from '../../src/runtime/types.js';
+import type { Session } from '../../src/runtime/types.js';
+import { decodeNpy, encodeNpy } from '../../src/tensor/npy.js';
+import { decodeNpz, encodeNpz } from '../../src/tensor/npz.js';
+import type { Tensor } from '../../src/tensor/types.js';
 import { buildReferenceNet } from '../tools/reference-nets/index.js';
 
 const EXAMPLE = path.resolve('examples/models/lenet/1/model.mindir');

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
 import { loadSession } from '../../src/runtime/session.js';
+import { decodeNpy, encodeNpy } from '../../src/tensor/npy.js';
 import { repoRoot } from '../tools/proto-encode.js';
 
 const run = promisify(execFile);

@@ -9,11 +9,12 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
 import { loadSession } from '../../src/runtime/index.js';
-import type { NamedTensor, Session, Tensor } from '../../src/runtime/types.js';
+import type { Session } from '../../src/runtime/types.js';
 import { createServingApp } from '../../src/serving/app.js';
 import { StaticModelRepository, servedModelFromSession } from '../../src/serving/served-model.js';
+import { decodeNpy, encodeNpy } from '../../src/tensor/npy.js';
+import type { NamedTensor, Tensor } from '../../src/tensor/types.js';
 import { fixture, repoRoot } from '../tools/proto-encode.js';
 
 const digitFile = path.join(repoRoot, 'examples', 'digit-7.npy');

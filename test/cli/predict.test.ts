@@ -12,10 +12,11 @@ import { describe, expect, it } from 'vitest';
 import { predictCommand, type SessionLoader } from '../../src/cli/predict.js';
 import { MindletError } from '../../src/errors.js';
 import type { TensorInfo } from '../../src/graph/types.js';
-import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
-import { encodeNpz } from '../../src/io/npz.js';
 import { loadMindir, tensorView } from '../../src/mindir/index.js';
-import type { NamedTensor, Session, SessionOptions, Tensor, TensorData } from '../../src/runtime/types.js';
+import type { Session, SessionOptions } from '../../src/runtime/types.js';
+import { decodeNpy, encodeNpy } from '../../src/tensor/npy.js';
+import { encodeNpz } from '../../src/tensor/npz.js';
+import type { NamedTensor, Tensor, TensorData } from '../../src/tensor/types.js';
 import { fixture, repoRoot } from '../tools/proto-encode.js';
 
 /** A tensor's elements as a plain array, for comparisons. */

@@ -6,8 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeNpy } from '../../src/io/npy.js';
 import { loadSession } from '../../src/runtime/session.js';
+import { decodeNpy } from '../../src/tensor/npy.js';
 import { repoRoot } from '../tools/proto-encode.js';
 
 interface Printed {

@@ -10,11 +10,12 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KServeClient, KServeError } from '../../src/client/kserve-client.js';
 import { isMindletError } from '../../src/errors.js';
-import { decodeNpy } from '../../src/io/npy.js';
 import { loadSession } from '../../src/runtime/index.js';
-import type { NamedTensor, Session, Tensor } from '../../src/runtime/types.js';
+import type { Session } from '../../src/runtime/types.js';
 import { createServingApp } from '../../src/serving/app.js';
 import { StaticModelRepository, servedModelFromSession } from '../../src/serving/served-model.js';
+import { decodeNpy } from '../../src/tensor/npy.js';
+import type { NamedTensor, Tensor } from '../../src/tensor/types.js';
 import { fixture, repoRoot } from '../tools/proto-encode.js';
 
 let session: Session;

@@ -24,10 +24,11 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetterBody } from '../../src/batch/dead-letter.js';
 import type { ObjectStatus } from '../../src/batch/types.js';
-import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
-import { decodeNpz, encodeNpz } from '../../src/io/npz.js';
 import { loadSession } from '../../src/runtime/session.js';
-import type { Session, Tensor } from '../../src/runtime/types.js';
+import type { Session } from '../../src/runtime/types.js';
+import { decodeNpy, encodeNpy } from '../../src/tensor/npy.js';
+import { decodeNpz, encodeNpz } from '../../src/tensor/npz.js';
+import type { Tensor } from '../../src/tensor/types.js';
 import { type FaultProxy, startFaultProxy } from '../tools/fault-proxy.js';
 import { type InvokeOutcome, type LambdaRunner, startLambdaRunner } from '../tools/lambda-runner.js';
 import {

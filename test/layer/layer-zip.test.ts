@@ -11,7 +11,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_NODE_RUNTIME } from '../../infra/native-runtime-layer.js';
-import { readZip } from '../../src/io/zip.js';
+import { readZip } from '../../src/tensor/zip.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** What Lambda's Amazon Linux 2023 Node.js runtime provides: glibc, libm, libgcc_s, the loader and the vDSO. */

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
+import { decodeNpy, encodeNpy } from '../../src/tensor/npy.js';
 import { compareOutputs } from '../tools/compare.js';
 import { liteFixture, repoRoot } from '../tools/proto-encode.js';
 

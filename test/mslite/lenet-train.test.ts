@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/load.js';
 import { decodeLiteModel, type LiteModel, type LiteNode } from '../../src/mslite/decode.js';
 import { createSession } from '../../src/runtime/session.js';
-import type { NamedTensor } from '../../src/runtime/types.js';
+import type { NamedTensor } from '../../src/tensor/types.js';
 import { liteFixture } from '../tools/proto-encode.js';
 import { act, type ConvRef, convNhwc, matmul, type PoolRef, poolNhwc, transpose } from './reference.js';
 

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { isMindletError } from '../../src/errors.js';
 import { decodeMsLite } from '../../src/mslite/loader.js';
 import { createSession } from '../../src/runtime/session.js';
-import type { NamedTensor, Tensor } from '../../src/runtime/types.js';
+import type { NamedTensor, Tensor } from '../../src/tensor/types.js';
 import { compareOutputs } from '../tools/compare.js';
 import {
   DATA_TYPE,

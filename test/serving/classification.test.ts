@@ -4,9 +4,9 @@
  * served model; bad counts are 400s naming the output.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tensor } from '../../src/runtime/types.js';
 import { classify } from '../../src/serving/classification.js';
 import { StaticModelRepository, servedModelFromSession } from '../../src/serving/served-model.js';
+import type { Tensor } from '../../src/tensor/types.js';
 import { digitSeven, loadTestModels, send, splitBinaryResponse, type TestModels, testApp } from './helpers.js';
 
 let models: TestModels;

@@ -6,12 +6,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ServingError } from '../../src/errors.js';
 import type { DType } from '../../src/graph/types.js';
-import { decodeNpy } from '../../src/io/index.js';
 import { loadSession } from '../../src/runtime/index.js';
-import type { Session, Tensor } from '../../src/runtime/types.js';
+import type { Session } from '../../src/runtime/types.js';
 import { createServingApp, type ServingAppOptions } from '../../src/serving/app.js';
 import { StaticModelRepository, servedModelFromSession } from '../../src/serving/served-model.js';
 import type { ModelIndexEntry, ModelRepository, ServedModel } from '../../src/serving/types.js';
+import { decodeNpy } from '../../src/tensor/index.js';
+import type { Tensor } from '../../src/tensor/types.js';
 import { repoRoot } from '../tools/proto-encode.js';
 
 export const fixtures = path.join(repoRoot, 'test/fixtures/mindir');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tensor } from '../../src/runtime/types.js';
 import { StaticModelRepository } from '../../src/serving/served-model.js';
 import type { ServingObserver } from '../../src/serving/types.js';
+import type { Tensor } from '../../src/tensor/types.js';
 import {
   binaryBody,
   bytesOf,

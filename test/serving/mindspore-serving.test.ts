@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServingError } from '../../src/errors.js';
 import { createSession, loadSession } from '../../src/runtime/session.js';
-import type { Session, Tensor } from '../../src/runtime/types.js';
+import type { Session } from '../../src/runtime/types.js';
 import { createServingApp } from '../../src/serving/app.js';
 import { mindsporeServingRoutes } from '../../src/serving/mindspore-serving.js';
 import { StaticModelRepository, servedModelFromSession } from '../../src/serving/served-model.js';
@@ -15,6 +15,7 @@ import {
   type ServingLimits,
   type ServingObserver,
 } from '../../src/serving/types.js';
+import type { Tensor } from '../../src/tensor/types.js';
 import { opModel, seededRandom } from '../tools/op-model.js';
 import { repoRoot } from '../tools/proto-encode.js';
 

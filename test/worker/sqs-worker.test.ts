@@ -18,10 +18,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetterBody } from '../../src/batch/dead-letter.js';
-import { decodeNpy } from '../../src/io/npy.js';
 import { loadSession } from '../../src/runtime/session.js';
 import type { Session } from '../../src/runtime/types.js';
 import { ModelStore } from '../../src/store/model-store.js';
+import { decodeNpy } from '../../src/tensor/npy.js';
 import { startHealthServer, type WorkerState } from '../../src/worker/health.js';
 import type { LogLevel } from '../../src/worker/log.js';
 import { SqsWorker } from '../../src/worker/sqs-worker.js';

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { decodeNpy } from '../../src/io/npy.js';
 import { loadSession } from '../../src/runtime/session.js';
+import { decodeNpy } from '../../src/tensor/npy.js';
 import { repoRoot } from '../tools/proto-encode.js';
 
 let work: string;

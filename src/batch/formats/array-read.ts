@@ -5,9 +5,9 @@
  */
 import { MindletError } from '../../errors.js';
 import type { TensorInfo } from '../../graph/types.js';
-import { type NpyHeader, npyArrayType } from '../../io/npy.js';
-import type { Tensor } from '../../runtime/types.js';
-import { formatShape, shapeMatches } from '../../serving/signature.js';
+import { type NpyHeader, npyArrayType } from '../../tensor/npy.js';
+import { formatShape, shapeMatches } from '../../tensor/signature.js';
+import type { Tensor } from '../../tensor/types.js';
 import type { BatchLimits, InputRecord, RecordReader } from '../types.js';
 
 const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -9,9 +9,9 @@
  */
 import { MindletError } from '../../errors.js';
 import type { TensorInfo } from '../../graph/types.js';
-import { encodeNpyHeader, npyArrayType } from '../../io/npy.js';
-import type { Tensor } from '../../runtime/types.js';
-import { formatShape, shapeMatches } from '../../serving/signature.js';
+import { encodeNpyHeader, npyArrayType } from '../../tensor/npy.js';
+import { formatShape, shapeMatches } from '../../tensor/signature.js';
+import type { Tensor } from '../../tensor/types.js';
 import { isBadRecord, type OutputRecord } from '../types.js';
 import { recordShape } from './array-read.js';
 import { type BufferedSink, DEFAULT_CHUNK_BYTES } from './buffered-sink.js';

@@ -8,11 +8,11 @@
  */
 import { MindletError, ServingError } from '../../errors.js';
 import type { TensorInfo } from '../../graph/types.js';
-import type { Tensor } from '../../runtime/types.js';
-import { flattenNested, jsonToTensorData } from '../../serving/json-tensor.js';
-import { dtypeOfDatatype, kserveDatatype } from '../../serving/kserve-codec.js';
-import { decodeInstanceValue } from '../../serving/mindspore-serving-codec.js';
-import { formatShape, shapeMatches } from '../../serving/signature.js';
+import { flattenNested, jsonToTensorData } from '../../tensor/json.js';
+import { dtypeOfDatatype, kserveDatatype } from '../../tensor/kserve-codec.js';
+import { decodeInstanceValue } from '../../tensor/mindspore-serving-codec.js';
+import { formatShape, shapeMatches } from '../../tensor/signature.js';
+import type { Tensor } from '../../tensor/types.js';
 import type { BatchLimits, BatchSignature, InputRecord, RecordStyle } from '../types.js';
 
 /** numpy's own rank limit: deeper nesting is refused before it is walked (the walk recurses per level). */

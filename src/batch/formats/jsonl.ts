@@ -4,9 +4,9 @@
  * v2 response or error body, or one MindSpore Serving instance result or error.
  */
 import { MindletError } from '../../errors.js';
-import { isJsonNumericDType, tensorDataToJson } from '../../serving/json-tensor.js';
-import { kserveDatatype } from '../../serving/kserve-codec.js';
-import { tensorToJsonValue } from '../../serving/mindspore-serving-codec.js';
+import { isJsonNumericDType, tensorDataToJson } from '../../tensor/json.js';
+import { kserveDatatype } from '../../tensor/kserve-codec.js';
+import { tensorToJsonValue } from '../../tensor/mindspore-serving-codec.js';
 import {
   type BatchLimits,
   type BatchSignature,

@@ -4,7 +4,7 @@
  * `.npz` (one array per output) otherwise.
  */
 import { MindletError } from '../../errors.js';
-import { decodeNpyHeader, type NpyHeader, npyDataOffset } from '../../io/npy.js';
+import { decodeNpyHeader, type NpyHeader, npyDataOffset } from '../../tensor/npy.js';
 import type {
   BatchLimits,
   BatchSignature,

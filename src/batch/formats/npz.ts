@@ -4,8 +4,8 @@
  * model output, each spooled to a temp file until the archive is assembled.
  */
 import { MindletError } from '../../errors.js';
-import { decodeNpyHeader, type NpyHeader, npyDataOffset } from '../../io/npy.js';
-import { METHOD_STORED } from '../../io/zip.js';
+import { decodeNpyHeader, type NpyHeader, npyDataOffset } from '../../tensor/npy.js';
+import { METHOD_STORED } from '../../tensor/zip.js';
 import type {
   BatchLimits,
   BatchSignature,

@@ -23,7 +23,7 @@ import {
   ZIP64_EXTRA_ID,
   ZIP64_LOCATOR_SIGNATURE,
   ZIP64_LOCATOR_SIZE,
-} from '../../io/zip.js';
+} from '../../tensor/zip.js';
 import type { ByteSource } from '../types.js';
 
 const MAX_ENTRIES = 0xffff;

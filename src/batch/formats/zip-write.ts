@@ -17,7 +17,7 @@ import {
   ZIP64_EXTRA_ID,
   ZIP64_LOCATOR_SIGNATURE,
   ZIP64_LOCATOR_SIZE,
-} from '../../io/zip.js';
+} from '../../tensor/zip.js';
 import type { BufferedSink } from './buffered-sink.js';
 
 const MAX_32 = 0xffffffff;

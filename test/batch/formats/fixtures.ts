@@ -2,7 +2,7 @@
 import { crc32, deflateRawSync } from 'node:zlib';
 import type { BatchSignature, InputRecord, RecordReader } from '../../../src/batch/types.js';
 import { MindletError } from '../../../src/errors.js';
-import type { TensorData } from '../../../src/runtime/types.js';
+import type { TensorData } from '../../../src/tensor/types.js';
 
 /** One float32 image input per sample, two outputs: the shape of a small classifier with a box head. */
 export const BATCHED: BatchSignature = {

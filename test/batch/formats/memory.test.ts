@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { JSONL_CODEC } from '../../../src/batch/formats/jsonl.js';
 import { NPY_CODEC } from '../../../src/batch/formats/npy.js';
 import { type BatchSignature, DEFAULT_BATCH_LIMITS } from '../../../src/batch/types.js';
-import { encodeNpyHeader } from '../../../src/io/npy.js';
+import { encodeNpyHeader } from '../../../src/tensor/npy.js';
 import { generatedSource } from '../memory-bytes.js';
 import { BATCHED } from './fixtures.js';
 

@@ -8,9 +8,9 @@ import {
   type InputRecord,
   type OutputRecord,
 } from '../../../src/batch/types.js';
-import { decodeNpy, encodeNpy } from '../../../src/io/npy.js';
-import { decodeNpz } from '../../../src/io/npz.js';
-import type { Tensor } from '../../../src/runtime/types.js';
+import { decodeNpy, encodeNpy } from '../../../src/tensor/npy.js';
+import { decodeNpz } from '../../../src/tensor/npz.js';
+import type { Tensor } from '../../../src/tensor/types.js';
 import { MemorySink, memorySource } from '../memory-bytes.js';
 import {
   BATCHED,

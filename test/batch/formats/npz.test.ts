@@ -13,9 +13,9 @@ import {
   type InputRecord,
   type OutputRecord,
 } from '../../../src/batch/types.js';
-import { decodeNpy, encodeNpy } from '../../../src/io/npy.js';
-import { decodeNpz, encodeNpz } from '../../../src/io/npz.js';
-import type { Tensor } from '../../../src/runtime/types.js';
+import { decodeNpy, encodeNpy } from '../../../src/tensor/npy.js';
+import { decodeNpz, encodeNpz } from '../../../src/tensor/npz.js';
+import type { Tensor } from '../../../src/tensor/types.js';
 import { hasNumpy } from '../../tools/numpy.js';
 import { MemorySink, memorySource } from '../memory-bytes.js';
 import {

@@ -8,10 +8,9 @@ import { clip, ServingError } from '../errors.js';
 import { DTYPE_SIZES } from '../graph/dtype.js';
 import { typedArrayConstructor } from '../graph/typed-arrays.js';
 import type { DType } from '../graph/types.js';
-import type { Tensor, TensorData } from '../runtime/types.js';
-import { parseJsonBody } from './body.js';
-import type { StringTensor } from './classification.js';
-import { flattenNested, jsonToTensorData, tensorDataToJson } from './json-tensor.js';
+import { flattenNested, jsonToTensorData, tensorDataToJson } from './json.js';
+import { parseJsonBody } from './json-body.js';
+import type { StringTensor, Tensor, TensorData } from './types.js';
 
 /** The header that splits a binary request or response into its JSON part and its tensor bytes. */
 export const INFERENCE_HEADER_LENGTH = 'inference-header-content-length';

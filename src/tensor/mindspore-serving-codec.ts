@@ -7,9 +7,9 @@ import { ServingError } from '../errors.js';
 import { DTYPE_SIZES } from '../graph/dtype.js';
 import { typedArrayConstructor } from '../graph/typed-arrays.js';
 import type { DType } from '../graph/types.js';
-import type { Tensor, TensorData } from '../runtime/types.js';
-import { flattenNested, isJsonNumericDType, jsonToTensorData, tensorDataToJson } from './json-tensor.js';
+import { flattenNested, isJsonNumericDType, jsonToTensorData, tensorDataToJson } from './json.js';
 import { formatShape } from './signature.js';
+import type { Tensor, TensorData } from './types.js';
 
 /**
  * MindSpore Serving's `type` names (http_process.cc `str2_infer_type`). 'bytes', the default, carries raw bytes the

@@ -1,7 +1,7 @@
 /** numpy's `.npz`: a zip archive of `.npy` members, one per named array ("x.npy" holds the array "x"). */
 import { MindletError } from '../errors.js';
-import type { Tensor } from '../runtime/types.js';
 import { decodeNpy, encodeNpy } from './npy.js';
+import type { Tensor } from './types.js';
 import { readZip, writeZip, type ZipReadOptions } from './zip.js';
 
 /** Decodes every member as `.npy`; keys are member names without the `.npy` suffix, in archive order. */

@@ -7,10 +7,10 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MindletError } from '../../src/errors.js';
-import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
-import { decodeNpz, encodeNpz } from '../../src/io/npz.js';
-import { readZip } from '../../src/io/zip.js';
-import type { Tensor, TensorData } from '../../src/runtime/types.js';
+import { decodeNpy, encodeNpy } from '../../src/tensor/npy.js';
+import { decodeNpz, encodeNpz } from '../../src/tensor/npz.js';
+import type { Tensor, TensorData } from '../../src/tensor/types.js';
+import { readZip } from '../../src/tensor/zip.js';
 import { assertOnlyMindletErrors } from '../tools/mutate.js';
 import { hasNumpy } from '../tools/numpy.js';
 

@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MindletError } from '../../src/errors.js';
 import type { DType } from '../../src/graph/types.js';
-import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
-import type { Tensor, TensorData } from '../../src/runtime/types.js';
+import { decodeNpy, encodeNpy } from '../../src/tensor/npy.js';
+import type { Tensor, TensorData } from '../../src/tensor/types.js';
 import { assertOnlyMindletErrors } from '../tools/mutate.js';
 import { hasNumpy } from '../tools/numpy.js';
 

@@ -5,7 +5,7 @@
  */
 import { MindletError } from '../errors.js';
 import type { DType } from '../graph/types.js';
-import type { Tensor, TensorData } from '../runtime/types.js';
+import type { Tensor, TensorData } from './types.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 const MAX_HEADER = 64 * 1024;
