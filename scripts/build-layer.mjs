@@ -51,7 +51,7 @@ export async function buildLayer({
 
   let zipFile;
   if (zip) {
-    const zipModule = path.join(root, 'dist/src/io/zip.js');
+    const zipModule = path.join(root, 'dist/src/tensor/zip.js');
     if (!existsSync(zipModule)) throw new Error(`${zipModule} is missing; run \`npm run build\` first`);
     const { writeZip } = await import(pathToFileURL(zipModule).href);
     const entries = [

@@ -64,7 +64,7 @@ describe('the layer zip', () => {
       entry,
       [
         `import { loadSession } from ${JSON.stringify(path.join(root, 'src/runtime/session.ts'))};`,
-        `import { decodeNpy } from ${JSON.stringify(path.join(root, 'src/io/npy.ts'))};`,
+        `import { decodeNpy } from ${JSON.stringify(path.join(root, 'src/tensor/npy.ts'))};`,
         "import { readFileSync } from 'node:fs';",
         'const session = await loadSession(process.argv[2], { threads: 1 });',
         'const [out] = await session.run([decodeNpy(readFileSync(process.argv[3]))]);',
