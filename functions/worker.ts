@@ -3,7 +3,7 @@
  * run by the WebAssembly engine. Bindings (wrangler.toml, written by `mindlet deploy --target workers`):
  * - `MODELS_BUCKET`: the R2 bucket holding `models/<name>/<version>/{mindlet.json, model.mindir}`.
  * - `MODELS`: `name` or `name@version`, comma-separated (no version: the highest one published).
- * - `MAX_BODY_BYTES`: optional request body limit (default 8 MiB, at most 16 MiB; see src/routing/edge-limits.ts).
+ * - `MAX_BODY_BYTES`: optional request body limit (default 8 MiB, at most 16 MiB; see src/placement/edge-limits.ts).
  *
  * A Worker may do no I/O while its global scope runs, so models load on the first request that needs one (health
  * liveness does not) and stay in the isolate; requests arriving during that load wait on the same one. A model
@@ -11,7 +11,7 @@
  * tried again 30 s later. Bad configuration answers every request with a JSON 500.
  */
 import engineModule from '../layers/native-runtime/prebuilt/mindlet-engine.wasm';
-import { edgeBodyLimit } from '../src/routing/edge-limits.js';
+import { edgeBodyLimit } from '../src/placement/edge-limits.js';
 import { instantiateEngine } from '../src/runtime/wasm/engine.js';
 import type { WasmEngine } from '../src/runtime/wasm/types.js';
 import { createServingApp } from '../src/serving/app.js';

@@ -21,8 +21,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { GPU_INSTANCES } from '../src/routing/limits.js';
-import { estimateTargets, PLACEMENT_ASSUMPTIONS } from '../src/routing/policy.js';
+import { GPU_INSTANCES } from '../src/placement/limits.js';
+import { estimateTargets, PLACEMENT_ASSUMPTIONS } from '../src/placement/policy.js';
 import { checkPrefix, grantPrefixes } from './batch-prediction.js';
 import { grantKeyRef } from './key-ref-grant.js';
 import type { InferenceService, ModelDescription } from './model-endpoint.js';
@@ -134,7 +134,7 @@ export interface AcceleratedServiceProps {
   /**
    * Host memory reserved for each task (MiB), what ECS places tasks by (a reservation, not a limit).
    * @default the manifest's `placement.memoryMb`, else the placement policy's host memory estimate for the task
-   *   (`estimateTargets`, src/routing/policy.ts): the model file, its packed weights, activations and the runtime, as
+   *   (`estimateTargets`, src/placement/policy.ts): the model file, its packed weights, activations and the runtime, as
    *   the CPU engine that computes in the task needs them
    */
   readonly memoryReservationMiB?: number;
@@ -329,7 +329,7 @@ export class AcceleratedService extends Construct implements InferenceService {
     const memoryReservationMiB =
       props.memoryReservationMiB ??
       model.placement?.memoryMb ??
-      // The policy's own figure for this task (one rule: src/routing/policy.ts).
+      // The policy's own figure for this task (one rule: src/placement/policy.ts).
       estimateTargets({
         weightBytes: model.profile.parameterBytes,
         flops: model.profile.flops,
@@ -382,7 +382,7 @@ export class AcceleratedService extends Construct implements InferenceService {
     if (props.instanceTypes === undefined) {
       if (gpuCount > 1)
         throw new Error(`gpuCount ${gpuCount}: the default instance types have one GPU; give instanceTypes with more`);
-      // What the default types leave after the OS and the ECS agent (the policy's figures, src/routing/limits.ts).
+      // What the default types leave after the OS and the ECS agent (the policy's figures, src/placement/limits.ts).
       const hostMb =
         Math.min(...DEFAULT_GPU_INSTANCE_TYPES.map((type) => GPU_INSTANCES[type].memoryMb)) -
         PLACEMENT_ASSUMPTIONS.taskHostReservedMb;

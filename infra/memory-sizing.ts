@@ -1,5 +1,5 @@
 /**
- * Sizing a CPU function for a model from its manifest profile. The estimate lives in src/routing/memory.ts, where the
+ * Sizing a CPU function for a model from its manifest profile. The estimate lives in src/placement/memory.ts, where the
  * placement policy uses it too (src/ never imports infra/); this module keeps the constructs' import path.
  */
 export {
@@ -18,4 +18,4 @@ export {
   modelMemoryMb,
   RUNTIME_HEADROOM_MB,
   WEIGHT_COPIES,
-} from '../src/routing/memory.js';
+} from '../src/placement/memory.js';

@@ -15,7 +15,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { TASK_ROUTES_ENV } from '../src/routing/types.js';
+import { TASK_ROUTES_ENV } from '../src/serving/forwarder.js';
 import type { Manifest } from '../src/store/manifest.js';
 import { checkModelName } from '../src/store/names.js';
 import type { AcceleratedService } from './accelerated-service.js';

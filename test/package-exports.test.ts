@@ -18,7 +18,14 @@ describe('package exports', () => {
     ],
     [
       'mindlet/serving',
-      ['createServingApp', 'StoreModelRepository', 'StaticModelRepository', 'servedModelFromSession'],
+      [
+        'createServingApp',
+        'StoreModelRepository',
+        'StaticModelRepository',
+        'servedModelFromSession',
+        'parseTaskRoutes',
+        'withTaskRoutes',
+      ],
     ],
     ['mindlet/client', ['KServeClient']],
     ['mindlet/server', ['startModelServer']],
@@ -37,7 +44,9 @@ describe('package exports', () => {
       'mindlet/batch',
       ['BatchPipeline', 'runBatch', 'listBatchStatus', 'codecForKey', 'isPermanentBatchError', 'EcsTaskRunner'],
     ],
-    ['mindlet/routing', ['placeModel', 'placementOfManifest', 'profileFromModel', 'parseTaskRoutes', 'withTaskRoutes']],
+    ['mindlet/placement', ['placeModel', 'placementOfManifest', 'profileFromModel', 'estimateTargets']],
+    ['mindlet/graph', ['profileModel', 'inferShapes', 'tensorView', 'elementCount']],
+    ['mindlet/tensor', ['decodeNpy', 'encodeNpz', 'float16BitsToNumber', 'readZip']],
     ['mindlet/worker', ['SqsWorker', 'runTaskJob', 'parseTaskJobSpec', 'startHealthServer']],
   ])('%s exports %j', async (specifier, names) => {
     const module = (await import(specifier)) as Record<string, unknown>;

@@ -19,10 +19,10 @@ import {
   type TaskOverride,
 } from '@aws-sdk/client-ecs';
 import { MindletError } from '../errors.js';
-import { placementOfManifest } from '../routing/policy.js';
-import { TASK_JOB_ENV, type TaskJobSpec } from '../routing/types.js';
+import { placementOfManifest } from '../placement/policy.js';
 import type { Manifest } from '../store/manifest.js';
 import { regionFromEnv } from '../store/s3-client.js';
+import { TASK_JOB_ENV, type TaskJobSpec } from './task-job-spec.js';
 import type { HeavyJobRunner, ObjectJob } from './types.js';
 
 /**

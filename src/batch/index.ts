@@ -13,4 +13,5 @@ export {
 export { BATCH_MARKER, type BatchPrefix, parseBatchPrefix, STATUS_SUFFIX } from './prefixes.js';
 export { type BatchProgress, type ObjectResult, type RunBatchOptions, type RunBatchSummary, runBatch } from './run.js';
 export { type BatchListing, type ListedObject, type ListedState, listBatchStatus } from './status.js';
+export { TASK_JOB_ENV, type TaskJobSpec } from './task-job-spec.js';
 export * from './types.js';

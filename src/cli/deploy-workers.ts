@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MindletError } from '../errors.js';
-import { EDGE_DEFAULT_MAX_BODY_BYTES, edgeBodyLimit, WORKERS_LIMITS } from '../routing/edge-limits.js';
+import { EDGE_DEFAULT_MAX_BODY_BYTES, edgeBodyLimit, WORKERS_LIMITS } from '../placement/edge-limits.js';
 import { parseModelList } from '../serving/r2-repository.js';
 import { loadWorkerBuild } from './worker-build.js';
 

@@ -7,8 +7,13 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { MindletError } from '../errors.js';
 import { loadModel } from '../model/load.js';
-import { PLACEMENT_ASSUMPTIONS, placeModel, placementOfManifest, profileFromModel } from '../routing/policy.js';
-import { DEPLOY_TARGETS, type DeployTarget, type PlacementDecision, type PlacementOptions } from '../routing/types.js';
+import { PLACEMENT_ASSUMPTIONS, placeModel, placementOfManifest, profileFromModel } from '../placement/policy.js';
+import {
+  DEPLOY_TARGETS,
+  type DeployTarget,
+  type PlacementDecision,
+  type PlacementOptions,
+} from '../placement/types.js';
 import { ModelStore } from '../store/model-store.js';
 import { parseModelUri } from '../store/uri.js';
 import { formatBytes } from './format.js';

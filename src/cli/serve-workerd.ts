@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Miniflare } from 'miniflare';
 import { MindletError } from '../errors.js';
-import { edgeBodyLimit } from '../routing/edge-limits.js';
+import { edgeBodyLimit } from '../placement/edge-limits.js';
 import { type ModelSpec, modelFolderKey, parseModelList } from '../serving/r2-repository.js';
 import { MANIFEST_FILE } from '../store/manifest.js';
 import { isValidModelName, isValidModelVersion } from '../store/names.js';

@@ -6,8 +6,8 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { TASK_JOB_ENV } from '../batch/task-job-spec.js';
 import { MindletError } from '../errors.js';
-import { TASK_JOB_ENV } from '../routing/types.js';
 import { chooseEngineBackend } from '../server/engine-backend.js';
 import type { HealthServer } from '../worker/health.js';
 import { jsonLineLog, type WorkerLog } from '../worker/log.js';

@@ -2,6 +2,15 @@
 
 export { ServingError, type ServingErrorCode, type ServingStatus, toServingError } from '../errors.js';
 export { createServingApp, type ServingAppOptions, servingLimits } from './app.js';
+export {
+  type ForwardEvent,
+  type ForwardOptions,
+  type ForwardProtocol,
+  parseTaskRoutes,
+  TASK_ROUTES_ENV,
+  TaskForwarder,
+  type TaskRoutes,
+} from './forwarder.js';
 export { kserveRoutes } from './kserve.js';
 export { MINDSPORE_SERVING_METHOD, mindsporeServingRoutes } from './mindspore-serving.js';
 export {
@@ -17,4 +26,5 @@ export {
   StoreModelRepository,
   type StoreRepositoryOptions,
 } from './store-repository.js';
+export { emptyRepository, modelOfPath, type TaskRouteOptions, withTaskRoutes } from './task-front.js';
 export * from './types.js';

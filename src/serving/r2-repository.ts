@@ -16,7 +16,7 @@ import {
   EDGE_DEFAULT_MAX_BODY_BYTES,
   edgeResidentBytes,
   WORKERS_LIMITS,
-} from '../routing/edge-limits.js';
+} from '../placement/edge-limits.js';
 import type { Session } from '../runtime/types.js';
 import { checkManifestSignature, MANIFEST_FILE, type Manifest, parseManifest } from '../store/manifest.js';
 import { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from '../store/names.js';

@@ -6,9 +6,9 @@
  * 1 when it failed transiently, was stopped before finishing, or could not start.
  */
 import { BatchPipeline, type BatchPipelineOptions, isPermanentBatchError } from '../batch/pipeline.js';
+import { TASK_JOB_ENV, type TaskJobSpec } from '../batch/task-job-spec.js';
 import type { JobOutcome, ObjectJob, ObjectStatus } from '../batch/types.js';
 import { MindletError } from '../errors.js';
-import { TASK_JOB_ENV, type TaskJobSpec } from '../routing/types.js';
 import { silentLog, type WorkerLog } from './log.js';
 
 /** Reads and checks the spec: every field, with a message naming the field and what it should be. */

@@ -18,9 +18,9 @@ import {
   taskPlacementByPolicy,
 } from '../../src/batch/ecs-task-runner.js';
 import { BatchPipeline, isPermanentBatchError } from '../../src/batch/pipeline.js';
+import { TASK_JOB_ENV, type TaskJobSpec } from '../../src/batch/task-job-spec.js';
 import type { ObjectStatus } from '../../src/batch/types.js';
 import { MindletError } from '../../src/errors.js';
-import { TASK_JOB_ENV, type TaskJobSpec } from '../../src/routing/types.js';
 import { ModelStore } from '../../src/store/model-store.js';
 import { readJsonObject } from '../../src/store/object-stream.js';
 import { publishModel } from '../../src/store/publish.js';

@@ -16,7 +16,7 @@ import {
   type PlacementDecision,
   profileFromModel,
   TARGET_ENGINES,
-} from '../../src/routing/index.js';
+} from '../../src/placement/index.js';
 import { buildManifest, MANIFEST_FILE } from '../../src/store/manifest.js';
 import { fixture, liteFixture } from '../tools/proto-encode.js';
 

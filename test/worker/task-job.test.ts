@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TASK_JOB_ENV, type TaskJobSpec } from '../../src/routing/types.js';
+import { TASK_JOB_ENV, type TaskJobSpec } from '../../src/batch/task-job-spec.js';
 import { loadSession } from '../../src/runtime/session.js';
 import type { Session } from '../../src/runtime/types.js';
 import { decodeNpy } from '../../src/tensor/npy.js';

@@ -13,7 +13,7 @@ import {
   edgeBodyLimit,
   edgeMemoryEstimate,
   WORKERS_LIMITS,
-} from '../../src/routing/edge-limits.js';
+} from '../../src/placement/edge-limits.js';
 import { createSession } from '../../src/runtime/session.js';
 import { parseModelList, R2ModelRepository, type R2RepositoryOptions } from '../../src/serving/r2-repository.js';
 import { parseManifest } from '../../src/store/manifest.js';

@@ -10,8 +10,8 @@
  */
 import { Hono } from 'hono';
 import { ServingError } from '../errors.js';
-import type { ModelRepository } from '../serving/types.js';
 import { type ForwardOptions, type ForwardProtocol, TaskForwarder, type TaskRoutes } from './forwarder.js';
+import type { ModelRepository } from './types.js';
 
 export interface TaskRouteOptions extends ForwardOptions {
   /**

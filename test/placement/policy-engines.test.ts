@@ -1,6 +1,6 @@
 /**
  * The policy with the engine table switched to accelerator backends (as a later CUDA / Ascend backend will switch it,
- * src/routing/engines.ts): the task estimates become the accelerator formulas and their device memory limits, and a
+ * src/placement/engines.ts): the task estimates become the accelerator formulas and their device memory limits, and a
  * declared accelerator's reason says it runs there, with no other change to the policy.
  */
 import { describe, expect, it, vi } from 'vitest';
@@ -11,9 +11,9 @@ import {
   type PlacementProfile,
   placeModel,
   TARGET_ENGINES,
-} from '../../src/routing/index.js';
+} from '../../src/placement/index.js';
 
-vi.mock('../../src/routing/engines.js', () => ({
+vi.mock('../../src/placement/engines.js', () => ({
   TARGET_ENGINES: { 'cpu-function': 'cpu', 'gpu-task': 'gpu', 'ascend-task': 'ascend', 'edge-function': 'wasm' },
 }));
 

@@ -6,11 +6,17 @@
  * in the serving app's error shapes: 502 when the upstream is unreachable or answers badly, 504 when it is too slow.
  */
 import { MindletError, ServingError } from '../errors.js';
-import { readBodyBytes } from '../serving/body.js';
-import { jsonResponse } from '../serving/response.js';
-import { DEFAULT_SERVING_LIMITS } from '../serving/types.js';
 import { checkModelName } from '../store/names.js';
-import { TASK_ROUTES_ENV } from './types.js';
+import { readBodyBytes } from './body.js';
+import { jsonResponse } from './response.js';
+import { DEFAULT_SERVING_LIMITS } from './types.js';
+
+/**
+ * Models served by a container task instead of this function, as the Lambda HTTP front reads them from
+ * `TASK_ROUTES`: comma-separated `<model name>=<base URL>` pairs, e.g.
+ * `resnet50=http://internal-mindlet-gpu-123.eu-west-1.elb.amazonaws.com`. Requests for those models are forwarded.
+ */
+export const TASK_ROUTES_ENV = 'TASK_ROUTES';
 
 /** Model name → the task service's base URL (origin, optionally a path prefix). */
 export type TaskRoutes = ReadonlyMap<string, URL>;

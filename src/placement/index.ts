@@ -1,18 +1,10 @@
 /**
- * Placement: which deploy target a model runs on (a Lambda function, a GPU or Ascend container task, or, opted in,
- * a Cloudflare Worker), why, and what each target would cost; the targets' limits; the CPU function's memory sizing.
+ * Placement, pure (no HTTP, no AWS): which deploy target a model runs on (a Lambda function, a GPU or Ascend
+ * container task, or, opted in, a Cloudflare Worker), why, and what each target would cost; the targets' limits; the
+ * CPU function's memory sizing. Forwarding requests to a task is serving's (src/serving/forwarder.ts).
  */
 
 export { TARGET_ENGINES } from './engines.js';
-export {
-  type ForwardEvent,
-  type ForwardOptions,
-  type ForwardProtocol,
-  parseTaskRoutes,
-  TaskForwarder,
-  type TaskRoutes,
-} from './forwarder.js';
-export { emptyRepository, modelOfPath, type TaskRouteOptions, withTaskRoutes } from './front.js';
 export {
   ASCEND_910B_DEVICE_MEMORY_MB,
   type AscendDevice,
@@ -62,9 +54,6 @@ export {
   type PlacementEngine,
   type PlacementOptions,
   type PlacementProfile,
-  TASK_JOB_ENV,
-  TASK_ROUTES_ENV,
   type TargetEngines,
   type TargetEstimate,
-  type TaskJobSpec,
 } from './types.js';

@@ -29,7 +29,7 @@ import {
   TARGET_ENGINES,
   WORKERS_LIMITS,
   withBatch,
-} from '../../src/routing/index.js';
+} from '../../src/placement/index.js';
 import { chooseEngineBackend, ENGINE_BACKEND_ENV } from '../../src/server/engine-backend.js';
 import { buildManifest, type Manifest, PLACEMENT_TARGETS, parseManifest } from '../../src/store/manifest.js';
 import { repoRoot } from '../tools/proto-encode.js';

@@ -15,7 +15,7 @@ export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
  */
 export type PlacementEngine = 'cpu' | 'wasm' | 'gpu' | 'ascend';
 
-/** The engines each target can run; which one runs today is `TARGET_ENGINES` (src/routing/engines.ts). */
+/** The engines each target can run; which one runs today is `TARGET_ENGINES` (src/placement/engines.ts). */
 export interface TargetEngines {
   readonly 'cpu-function': 'cpu';
   readonly 'gpu-task': 'cpu' | 'gpu';
@@ -85,18 +85,18 @@ export interface PlacementOptions {
   batch?: number;
   /**
    * vCPUs one ascend-task gets on your Ascend server, which the CPU engine computes on until an Ascend backend runs.
-   * @default PLACEMENT_ASSUMPTIONS.ascendHostVcpus (src/routing/policy.ts)
+   * @default PLACEMENT_ASSUMPTIONS.ascendHostVcpus (src/placement/policy.ts)
    */
   ascendHostVcpus?: number;
   /**
    * Host memory (MiB) one ascend-task may use on your Ascend server, what limits a model on the CPU engine there.
-   * @default PLACEMENT_ASSUMPTIONS.ascendHostMemoryMb (src/routing/policy.ts)
+   * @default PLACEMENT_ASSUMPTIONS.ascendHostMemoryMb (src/placement/policy.ts)
    */
   ascendHostMemoryMb?: number;
 }
 
 /*
- * Implemented in src/routing/policy.ts (exported from src/routing/index.ts):
+ * Implemented in src/placement/policy.ts (exported from src/placement/index.ts):
  *   placeModel(profile: PlacementProfile, options?: PlacementOptions): PlacementDecision
  *   profileFromModel(model: Model): PlacementProfile          (model = src/mindir/types.ts Model)
  *   profileFromManifest(manifest: Manifest): PlacementProfile  (manifest = src/store/manifest.ts Manifest)
@@ -104,31 +104,3 @@ export interface PlacementOptions {
  *     (the manifest's placement.target pins: cpu → cpu-function, gpu → gpu-task, ascend → ascend-task,
  *      edge → edge-function; auto or absent → the policy decides)
  */
-
-/** Environment variable carrying a `TaskJobSpec` (JSON) into a container task started for one heavy batch job. */
-export const TASK_JOB_ENV = 'MINDLET_JOB';
-
-/**
- * One batch job handed to a container task (ECS RunTask): the batch function writes it, `mindlet worker --job-env`
- * reads it, runs the job with the same pipeline and writes the same status file.
- */
-export interface TaskJobSpec {
-  specVersion: 1;
-  /** The object to predict: `s3://bucket/key`, with the etag / versionId the event announced. */
-  job: { input: string; etag?: string; versionId?: string; size?: number; trigger?: string };
-  modelUri: string;
-  modelName?: string;
-  modelVersion?: string;
-  keyRef?: string;
-  inputPrefix: string;
-  outputPrefix: string;
-  /** Why the job left the function (the placement reason), recorded in logs. */
-  reason: string;
-}
-
-/**
- * Models served by a container task instead of this function, as the Lambda HTTP front reads them from
- * `TASK_ROUTES`: comma-separated `<model name>=<base URL>` pairs, e.g.
- * `resnet50=http://internal-mindlet-gpu-123.eu-west-1.elb.amazonaws.com`. Requests for those models are forwarded.
- */
-export const TASK_ROUTES_ENV = 'TASK_ROUTES';
