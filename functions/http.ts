@@ -10,14 +10,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { toServingError } from '../src/errors.js';
-import { createServingApp } from '../src/serving/app.js';
-import { parseTaskRoutes, TASK_ROUTES_ENV, type TaskRoutes } from '../src/serving/forwarder.js';
 import {
   type LoadReport,
   type ModelSource,
   type RepositoryEvent,
   StoreModelRepository,
-} from '../src/serving/store-repository.js';
+} from '../src/repository/store-repository.js';
+import { createServingApp } from '../src/serving/app.js';
+import { parseTaskRoutes, TASK_ROUTES_ENV, type TaskRoutes } from '../src/serving/forwarder.js';
 import { emptyRepository, modelOfPath, withTaskRoutes } from '../src/serving/task-front.js';
 import type { ServingObserver } from '../src/serving/types.js';
 import { createTelemetry } from './telemetry.js';

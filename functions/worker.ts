@@ -12,15 +12,15 @@
  */
 import engineModule from '../layers/native-runtime/prebuilt/mindlet-engine.wasm';
 import { edgeBodyLimit } from '../src/placement/edge-limits.js';
-import { instantiateEngine } from '../src/runtime/wasm/engine.js';
-import type { WasmEngine } from '../src/runtime/wasm/types.js';
-import { createServingApp } from '../src/serving/app.js';
 import {
   parseModelList,
   type R2BucketLike,
   R2ModelRepository,
   type R2RepositoryEvent,
-} from '../src/serving/r2-repository.js';
+} from '../src/repository/r2-repository.js';
+import { instantiateEngine } from '../src/runtime/wasm/engine.js';
+import type { WasmEngine } from '../src/runtime/wasm/types.js';
+import { createServingApp } from '../src/serving/app.js';
 import { jsonResponse } from '../src/serving/response.js';
 
 export interface WorkerEnv {

@@ -20,10 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { KServeClient } from '../src/client/kserve-client.js';
+import { StaticModelRepository, servedModelFromSession } from '../src/repository/served-model.js';
 import { loadSession } from '../src/runtime/index.js';
 import type { Session } from '../src/runtime/types.js';
 import { createServingApp } from '../src/serving/app.js';
-import { StaticModelRepository, servedModelFromSession } from '../src/serving/served-model.js';
 import { decodeNpy } from '../src/tensor/npy.js';
 import type { Tensor } from '../src/tensor/types.js';
 

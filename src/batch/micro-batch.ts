@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { DTYPE_SIZES } from '../graph/dtype.js';
 import { typedArrayConstructor } from '../graph/typed-arrays.js';
 import type { TensorInfo } from '../graph/types.js';
+import type { ServedModel } from '../repository/types.js';
 import { sampleOf, stackSamples } from '../runtime/batching.js';
-import type { ServedModel } from '../serving/types.js';
 import type { Tensor, TensorData } from '../tensor/types.js';
 import type { GoodRecord, OutputRecord } from './types.js';
 

@@ -9,9 +9,9 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { isMindletError, MindletError, ServingError } from '../errors.js';
+import { StoreModelRepository } from '../repository/store-repository.js';
+import type { ServedModel } from '../repository/types.js';
 import { batchDimension } from '../runtime/batching.js';
-import { StoreModelRepository } from '../serving/store-repository.js';
-import type { ServedModel } from '../serving/types.js';
 import type { Manifest, PlacementTarget } from '../store/manifest.js';
 import { ModelStore } from '../store/model-store.js';
 import {

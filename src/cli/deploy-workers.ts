@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MindletError } from '../errors.js';
 import { EDGE_DEFAULT_MAX_BODY_BYTES, edgeBodyLimit, WORKERS_LIMITS } from '../placement/edge-limits.js';
-import { parseModelList } from '../serving/r2-repository.js';
+import { parseModelList } from '../repository/r2-repository.js';
 import { loadWorkerBuild } from './worker-build.js';
 
 export interface DeployWorkersIo {

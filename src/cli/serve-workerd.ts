@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import type { Miniflare } from 'miniflare';
 import { MindletError } from '../errors.js';
 import { edgeBodyLimit } from '../placement/edge-limits.js';
-import { type ModelSpec, modelFolderKey, parseModelList } from '../serving/r2-repository.js';
+import { type ModelSpec, modelFolderKey, parseModelList } from '../repository/r2-repository.js';
 import { MANIFEST_FILE } from '../store/manifest.js';
 import { isValidModelName, isValidModelVersion } from '../store/names.js';
 import { MODELS_BUCKET_BINDING, WORKERS_COMPATIBILITY_DATE } from './deploy-workers.js';

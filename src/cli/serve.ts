@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MindletError } from '../errors.js';
+import type { ModelSource } from '../repository/store-repository.js';
 import { chooseEngineBackend } from '../server/engine-backend.js';
 import {
   DEFAULT_DRAIN_TIMEOUT_MS,
@@ -15,7 +16,6 @@ import {
   type ShutdownReport,
   startModelServer,
 } from '../server/node-server.js';
-import type { ModelSource } from '../serving/store-repository.js';
 import { SERVE_WORKERD_USAGE } from './serve-workerd-usage.js';
 
 export const SERVE_USAGE = `  serve [MODEL-URI ...] [--port N] [--host ADDR] [--threads N] [--watch SECONDS]

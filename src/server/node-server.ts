@@ -9,14 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
 import { MindletError } from '../errors.js';
-import { createServingApp } from '../serving/app.js';
-import type { ErrorBody } from '../serving/kserve-errors.js';
 import {
   type LoadReport,
   type ModelSource,
   type RepositoryEvent,
   StoreModelRepository,
-} from '../serving/store-repository.js';
+} from '../repository/store-repository.js';
+import { createServingApp } from '../serving/app.js';
+import type { ErrorBody } from '../serving/kserve-errors.js';
 import type { ServingLimits, ServingObserver } from '../serving/types.js';
 import type { ModelStore } from '../store/model-store.js';
 

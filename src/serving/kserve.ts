@@ -4,6 +4,7 @@
  */
 import { type Context, Hono } from 'hono';
 import { clip, ServingError } from '../errors.js';
+import { pickVersion } from '../repository/resolve.js';
 import { parseJsonBody } from '../tensor/json-body.js';
 import {
   decodeInferRequest,
@@ -15,7 +16,6 @@ import {
 import { mediaType, readBodyBytes } from './body.js';
 import { classify } from './classification.js';
 import { errorResponse, MethodNotAllowedError } from './kserve-errors.js';
-import { latestVersion } from './served-model.js';
 import { orderInputs } from './signature.js';
 import type { ModelIndexEntry, ProtocolOptions, ServedModel } from './types.js';
 
@@ -169,16 +169,11 @@ export function modelMetadata(model: ServedModel, index: readonly ModelIndexEntr
 
 /** Readiness from the index, so a probe never starts a load: the named version, else the latest one. */
 function indexEntry(index: readonly ModelIndexEntry[], name: string, version: string | undefined): ModelIndexEntry {
-  const versions = index.filter((entry) => entry.name === name);
-  if (versions.length === 0) throw new ServingError('NOT_FOUND', `model ${clip(name)} is not served here`);
-  if (version === undefined) return latestVersion(versions);
-  const found = versions.find((entry) => entry.version === version);
-  if (!found)
-    throw new ServingError(
-      'NOT_FOUND',
-      `model ${clip(name)} has no version ${clip(version)}; versions: ${versions.map((v) => v.version).join(', ')}`,
-    );
-  return found;
+  return pickVersion(
+    name,
+    version,
+    index.filter((entry) => entry.name === name),
+  );
 }
 
 /** JSON bodies come as application/json or untyped; binary ones announce themselves with the header, any type. */

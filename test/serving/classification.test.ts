@@ -4,8 +4,8 @@
  * served model; bad counts are 400s naming the output.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StaticModelRepository, servedModelFromSession } from '../../src/repository/served-model.js';
 import { classify } from '../../src/serving/classification.js';
-import { StaticModelRepository, servedModelFromSession } from '../../src/serving/served-model.js';
 import type { Tensor } from '../../src/tensor/types.js';
 import { digitSeven, loadTestModels, send, splitBinaryResponse, type TestModels, testApp } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StaticModelRepository } from '../../src/serving/served-model.js';
+import { StaticModelRepository } from '../../src/repository/served-model.js';
 import type { ServingObserver } from '../../src/serving/types.js';
 import type { Tensor } from '../../src/tensor/types.js';
 import {

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServingError } from '../../src/errors.js';
+import { StaticModelRepository, servedModelFromSession } from '../../src/repository/served-model.js';
 import { createSession, loadSession } from '../../src/runtime/session.js';
 import type { Session } from '../../src/runtime/types.js';
 import { createServingApp } from '../../src/serving/app.js';
 import { mindsporeServingRoutes } from '../../src/serving/mindspore-serving.js';
-import { StaticModelRepository, servedModelFromSession } from '../../src/serving/served-model.js';
 import {
   DEFAULT_SERVING_LIMITS,
   type ModelRepository,

@@ -12,7 +12,7 @@ import type {
   R2ListOptionsLike,
   R2ObjectBodyLike,
   R2ObjectsLike,
-} from '../../src/serving/r2-repository.js';
+} from '../../src/repository/r2-repository.js';
 import { buildManifest, type Manifest } from '../../src/store/manifest.js';
 import { repoRoot } from '../tools/proto-encode.js';
 

@@ -14,8 +14,8 @@ import {
   edgeMemoryEstimate,
   WORKERS_LIMITS,
 } from '../../src/placement/edge-limits.js';
+import { parseModelList, R2ModelRepository, type R2RepositoryOptions } from '../../src/repository/r2-repository.js';
 import { createSession } from '../../src/runtime/session.js';
-import { parseModelList, R2ModelRepository, type R2RepositoryOptions } from '../../src/serving/r2-repository.js';
 import { parseManifest } from '../../src/store/manifest.js';
 import { MemoryBucket, publishedFiles, testImage } from './helpers.js';
 

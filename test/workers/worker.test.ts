@@ -156,7 +156,7 @@ describe('the Worker bundle', () => {
   it('bundles the serving app and the wasm engine without Node, the AWS SDK or the native engine', () => {
     const inputs = built.inputs.join('\n');
     expect(inputs).toContain('src/runtime/wasm/engine.ts');
-    expect(inputs).toContain('src/serving/r2-repository.ts');
+    expect(inputs).toContain('src/repository/r2-repository.ts');
     for (const absent of ['@aws-sdk', 'src/runtime/native.ts', 'src/mindir/loader.ts', 'src/mindir/encryption.ts'])
       expect(inputs).not.toContain(absent);
     expect(readFileSync(built.script, 'utf8')).not.toMatch(/from\s*"node:/);

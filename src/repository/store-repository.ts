@@ -14,7 +14,8 @@ import { ModelStore } from '../store/model-store.js';
 import { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from '../store/names.js';
 import { type ModelLocation, parseModelUri } from '../store/uri.js';
 import type { Tensor } from '../tensor/types.js';
-import { latestVersion, servedModelFromSession } from './served-model.js';
+import { pickVersion } from './resolve.js';
+import { servedModelFromSession } from './served-model.js';
 import type { ModelIndexEntry, ModelRepository, ModelState, ServedModel } from './types.js';
 
 export interface ModelSource {
@@ -167,17 +168,12 @@ export class StoreModelRepository implements ModelRepository {
       throw new ServingError('NOT_FOUND', `model ${JSON.stringify(name)} is not served here`);
     if (version !== undefined && !isValidModelVersion(version))
       throw new ServingError('NOT_FOUND', `model ${name} has no version ${JSON.stringify(version)}`);
-    const versions = this.entries.filter((entry) => entry.name === name);
-    if (versions.length === 0) throw new ServingError('NOT_FOUND', `model ${name} is not served here`);
-    const entry =
-      version === undefined
-        ? latestVersion(versions.filter((e) => e.served).length ? versions.filter((e) => e.served) : versions)
-        : versions.find((e) => e.version === version);
-    if (!entry)
-      throw new ServingError(
-        'NOT_FOUND',
-        `model ${name} has no version ${version}; versions: ${versions.map((e) => e.version).join(', ')}`,
-      );
+    const entry = pickVersion(
+      name,
+      version,
+      this.entries.filter((e) => e.name === name),
+      (e) => e.served !== undefined,
+    );
     if (!entry.served)
       throw new ServingError(
         'UNAVAILABLE',

@@ -8,6 +8,7 @@ import type { TensorInfo } from '../graph/types.js';
 import type { Session } from '../runtime/types.js';
 import { publicTensorNames } from '../store/manifest.js';
 import type { Tensor } from '../tensor/types.js';
+import { pickVersion } from './resolve.js';
 import type { ModelIndexEntry, ModelRepository, ServedModel, ServedPlatform } from './types.js';
 
 export interface ServedModelOptions {
@@ -61,27 +62,14 @@ export class StaticModelRepository implements ModelRepository {
   }
 
   async resolve(name: string, version?: string): Promise<ServedModel> {
-    const versions = this.models.filter((m) => m.name === name);
-    if (versions.length === 0) throw new ServingError('NOT_FOUND', `model ${name} is not served here`);
-    if (version === undefined) return latestVersion(versions);
-    const found = versions.find((m) => m.version === version);
-    if (!found)
-      throw new ServingError(
-        'NOT_FOUND',
-        `model ${name} has no version ${version}; versions: ${versions.map((m) => m.version).join(', ')}`,
-      );
-    return found;
+    return pickVersion(
+      name,
+      version,
+      this.models.filter((m) => m.name === name),
+    );
   }
 
   ready(): boolean {
     return true;
   }
-}
-
-/** The latest of several versions: numeric order when every version is an integer, else lexical. */
-export function latestVersion<T extends { version: string }>(versions: readonly T[]): T {
-  const numeric = versions.every((v) => /^\d{1,15}$/.test(v.version));
-  return [...versions].sort((a, b) =>
-    numeric ? Number(a.version) - Number(b.version) : a.version < b.version ? -1 : a.version > b.version ? 1 : 0,
-  )[versions.length - 1]!;
 }

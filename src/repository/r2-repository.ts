@@ -20,7 +20,8 @@ import {
 import type { Session } from '../runtime/types.js';
 import { checkManifestSignature, MANIFEST_FILE, type Manifest, parseManifest } from '../store/manifest.js';
 import { checkModelName, checkModelVersion, isValidModelName, isValidModelVersion } from '../store/names.js';
-import { latestVersion, servedModelFromSession } from './served-model.js';
+import { latestVersion, pickVersion } from './resolve.js';
+import { servedModelFromSession } from './served-model.js';
 import type { ModelIndexEntry, ModelRepository, ModelState, ServedModel } from './types.js';
 
 /** What the repository reads of an R2 object (the Workers `R2Object` has more). */
@@ -169,18 +170,12 @@ export class R2ModelRepository implements ModelRepository {
     if (!this.entries.some((entry) => entry.spec.name === name))
       throw new ServingError('NOT_FOUND', `model ${name} is not served here`);
     await this.load();
-    const versions = this.entries.filter((entry) => entry.spec.name === name);
-    const known = versions.filter((entry): entry is Entry & { version: string } => entry.version !== undefined);
-    const served = known.filter((entry) => entry.served);
-    let entry: Entry | undefined;
-    if (version === undefined)
-      entry = served.length ? latestVersion(served) : known.length ? latestVersion(known) : versions[0];
-    else entry = versions.find((e) => e.version === version);
-    if (!entry)
-      throw new ServingError(
-        'NOT_FOUND',
-        `model ${name} has no version ${version}; versions: ${known.map((e) => e.version).join(', ') || 'none found'}`,
-      );
+    const entry = pickVersion(
+      name,
+      version,
+      this.entries.filter((e) => e.spec.name === name),
+      (e) => e.served !== undefined,
+    );
     if (entry.served) return entry.served;
     const label = entry.version === undefined ? `model ${name}` : `model ${name} version ${entry.version}`;
     // A model refused for its size keeps its own status: retrying will not make it fit.
