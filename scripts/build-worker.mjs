@@ -1,4 +1,4 @@
-// Bundles the Cloudflare Workers function (functions/worker.ts) with esbuild into dist/worker/worker.js, beside a
+// Bundles the Cloudflare Workers function (functions/cloudflare-worker.ts) with esbuild into dist/worker/worker.js, beside a
 // copy of the WebAssembly engine (dist/worker/mindlet-engine.wasm), which the bundle imports by that name: Workers
 // (wrangler's default rule for *.wasm, and Miniflare) hand it over as a compiled WebAssembly.Module. The platform is
 // esbuild's `neutral` with the workerd/worker export conditions and no Node built-ins, so a `node:*` import anywhere
@@ -43,7 +43,7 @@ export async function buildWorker({ outDir = path.join(root, 'dist/worker'), was
   rmSync(script, { force: true });
   rmSync(`${script}.map`, { force: true });
   const result = await build({
-    entryPoints: [path.join(root, 'functions/worker.ts')],
+    entryPoints: [path.join(root, 'functions/cloudflare-worker.ts')],
     outfile: script,
     bundle: true,
     format: 'esm',

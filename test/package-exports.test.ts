@@ -47,6 +47,7 @@ describe('package exports', () => {
     ['mindlet/placement', ['placeModel', 'placementOfManifest', 'profileFromModel', 'estimateTargets']],
     ['mindlet/graph', ['profileModel', 'inferShapes', 'tensorView', 'elementCount']],
     ['mindlet/tensor', ['decodeNpy', 'encodeNpz', 'float16BitsToNumber', 'readZip']],
+    ['mindlet/tasks', ['SqsWorker', 'runTaskJob', 'parseTaskJobSpec', 'startHealthServer']],
     ['mindlet/worker', ['SqsWorker', 'runTaskJob', 'parseTaskJobSpec', 'startHealthServer']],
   ])('%s exports %j', async (specifier, names) => {
     const module = (await import(specifier)) as Record<string, unknown>;

@@ -21,7 +21,7 @@ export interface DeployWorkersIo {
 
 /** The Workers runtime date the bundle is written and tested against (Miniflare's workerd 1.20260426). */
 export const WORKERS_COMPATIBILITY_DATE = '2026-04-26';
-/** The R2 binding name functions/worker.ts reads. */
+/** The R2 binding name functions/cloudflare-worker.ts reads. */
 export const MODELS_BUCKET_BINDING = 'MODELS_BUCKET';
 
 export interface WranglerConfig {

@@ -1,5 +1,5 @@
 /**
- * `mindlet serve --runtime workerd`: the Cloudflare Worker (functions/worker.ts, bundled as for deployment) run
+ * `mindlet serve --runtime workerd`: the Cloudflare Worker (functions/cloudflare-worker.ts, bundled as for deployment) run
  * locally by Miniflare's workerd, over an R2 bucket filled from a local folder laid out like the real one
  * (`models/<name>/<version>/{mindlet.json, model.mindir}`). With no folder it serves the bundled LeNet example, so
  * `mindlet serve --runtime workerd` works out of the box. Miniflare and esbuild are mindlet dev dependencies:

@@ -9,13 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MindletError } from '../errors.js';
 import type { ModelSource } from '../repository/store-repository.js';
-import { chooseEngineBackend } from '../server/engine-backend.js';
+import { chooseEngineBackend } from '../runtime/engine-backend.js';
 import {
   DEFAULT_DRAIN_TIMEOUT_MS,
   type RunningModelServer,
   type ShutdownReport,
   startModelServer,
-} from '../server/node-server.js';
+} from '../serving/node-server.js';
 import { SERVE_WORKERD_USAGE } from './serve-workerd-usage.js';
 
 export const SERVE_USAGE = `  serve [MODEL-URI ...] [--port N] [--host ADDR] [--threads N] [--watch SECONDS]

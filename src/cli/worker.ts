@@ -8,10 +8,10 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { TASK_JOB_ENV } from '../batch/task-job-spec.js';
 import { MindletError } from '../errors.js';
-import { chooseEngineBackend } from '../server/engine-backend.js';
-import type { HealthServer } from '../worker/health.js';
-import { jsonLineLog, type WorkerLog } from '../worker/log.js';
-import type { SqsWorker, WorkerStopReport } from '../worker/sqs-worker.js';
+import { chooseEngineBackend } from '../runtime/engine-backend.js';
+import type { HealthServer } from '../tasks/health.js';
+import { jsonLineLog, type WorkerLog } from '../tasks/log.js';
+import type { SqsWorker, WorkerStopReport } from '../tasks/sqs-worker.js';
 
 /** Seconds a stop waits for work in flight (see SQS_WORKER_DEFAULTS.drainSeconds for why 110). */
 const DEFAULT_DRAIN_SECONDS = 110;
@@ -202,9 +202,9 @@ export async function workerCommand(
   process.on('SIGINT', onSignal);
   try {
     // Loaded here, not at CLI start: the SQS client is only needed by this command.
-    const { SqsWorker } = await import('../worker/sqs-worker.js');
+    const { SqsWorker } = await import('../tasks/sqs-worker.js');
     if (healthPort !== undefined) {
-      const { startHealthServer } = await import('../worker/health.js');
+      const { startHealthServer } = await import('../tasks/health.js');
       health = await startHealthServer({
         port: healthPort,
         host: setting('health-host') ?? '127.0.0.1',
@@ -251,7 +251,7 @@ async function runJobMode(
   exit: (code: number) => void,
   settings: { threads: number; batchSize?: number; drainMs: number },
 ): Promise<number> {
-  const { parseTaskJobSpec, runTaskJob } = await import('../worker/task-job.js');
+  const { parseTaskJobSpec, runTaskJob } = await import('../tasks/task-job.js');
   const spec = parseTaskJobSpec(env[TASK_JOB_ENV]);
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

@@ -1,7 +1,7 @@
 /**
  * Which engine computes on each deploy target today: the placement policy estimates every target for the engine this
  * table names, so an estimate is always for what actually runs there. When a CUDA or Ascend backend ships (and
- * src/server/engine-backend.ts runs it instead of falling back to the CPU engine), switching its target here to `gpu`
+ * src/runtime/engine-backend.ts runs it instead of falling back to the CPU engine), switching its target here to `gpu`
  * or `ascend` makes the policy use that target's accelerator formulas; nothing else in the policy changes.
  */
 import type { TargetEngines } from './types.js';

@@ -11,7 +11,7 @@ export type DeployTarget = (typeof DEPLOY_TARGETS)[number];
 /**
  * The engine an estimate assumes computes the model: `cpu` is mindlet's native CPU engine, `wasm` its WebAssembly
  * build, `gpu` and `ascend` the accelerator backends that container tasks name in `MINDLET_ENGINE_BACKEND`
- * (src/server/engine-backend.ts) and that do not exist yet.
+ * (src/runtime/engine-backend.ts) and that do not exist yet.
  */
 export type PlacementEngine = 'cpu' | 'wasm' | 'gpu' | 'ascend';
 

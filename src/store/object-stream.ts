@@ -23,8 +23,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { ByteSink, ByteSource } from '../batch/types.js';
 import { MindletError } from '../errors.js';
+import type { ByteSink, ByteSource } from './byte-stream.js';
 import { localEtag } from './model-store.js';
 import { createS3Client } from './s3-client.js';
 import {

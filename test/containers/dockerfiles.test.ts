@@ -9,11 +9,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BACKENDS_DIR, ENGINE_BACKENDS } from '../../src/server/engine-backend.js';
-import { READINESS_PATH } from '../../src/server/node-server.js';
+import { BACKENDS_DIR, ENGINE_BACKENDS } from '../../src/runtime/engine-backend.js';
 import { createServingApp } from '../../src/serving/app.js';
+import { READINESS_PATH } from '../../src/serving/node-server.js';
 import type { ModelRepository } from '../../src/serving/types.js';
-import { startHealthServer } from '../../src/worker/health.js';
+import { startHealthServer } from '../../src/tasks/health.js';
 import { repoRoot } from '../tools/proto-encode.js';
 
 interface Instruction {

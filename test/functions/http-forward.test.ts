@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningModelServer, startModelServer } from '../../src/server/node-server.js';
+import { type RunningModelServer, startModelServer } from '../../src/serving/node-server.js';
 import { decodeNpy } from '../../src/tensor/npy.js';
 import { type EventKind, type HttpRequest, lambdaEvent } from '../tools/lambda-events.js';
 import { type InvokeOutcome, type LambdaRunner, startLambdaRunner } from '../tools/lambda-runner.js';

@@ -30,7 +30,7 @@ import {
   WORKERS_LIMITS,
   withBatch,
 } from '../../src/placement/index.js';
-import { chooseEngineBackend, ENGINE_BACKEND_ENV } from '../../src/server/engine-backend.js';
+import { chooseEngineBackend, ENGINE_BACKEND_ENV } from '../../src/runtime/engine-backend.js';
 import { buildManifest, type Manifest, PLACEMENT_TARGETS, parseManifest } from '../../src/store/manifest.js';
 import { repoRoot } from '../tools/proto-encode.js';
 import { buildReferenceNet, REFERENCE_NET_NAMES, type ReferenceNetName } from '../tools/reference-nets/index.js';

@@ -9,9 +9,9 @@ import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningModelServer, startModelServer } from '../../src/server/node-server.js';
 import { createServingApp } from '../../src/serving/app.js';
 import { type ForwardEvent, parseTaskRoutes } from '../../src/serving/forwarder.js';
+import { type RunningModelServer, startModelServer } from '../../src/serving/node-server.js';
 import { emptyRepository, modelOfPath, withTaskRoutes } from '../../src/serving/task-front.js';
 import { decodeNpy } from '../../src/tensor/npy.js';
 

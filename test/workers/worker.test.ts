@@ -20,7 +20,7 @@ import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWorkerBuild, type WorkerBuild } from '../../src/cli/worker-build.js';
 import { loadSession } from '../../src/runtime/session.js';
-import { type RunningModelServer, startModelServer } from '../../src/server/node-server.js';
+import { type RunningModelServer, startModelServer } from '../../src/serving/node-server.js';
 import { compareOutputs } from '../tools/compare.js';
 import { repoRoot } from '../tools/proto-encode.js';
 import { lenetBytes, publishedFiles, testImage } from './helpers.js';

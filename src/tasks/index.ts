@@ -1,4 +1,4 @@
-/** The container task runtime's worker: the SQS queue loop, one handed-off job, the health endpoint. */
+/** Container tasks (ECS): the SQS queue worker, one handed-off batch job, the health endpoint. */
 export { HEALTH_PATH, type HealthServer, startHealthServer, type WorkerState } from './health.js';
 export { jsonLineLog, type LogLevel, silentLog, type WorkerLog } from './log.js';
 export {

@@ -12,10 +12,10 @@ import { Agent, type IncomingMessage, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSession } from '../../src/runtime/session.js';
-import type { Session } from '../../src/runtime/types.js';
-import { type RunningModelServer, startModelServer } from '../../src/server/node-server.js';
-import { repoRoot } from '../tools/proto-encode.js';
+import { loadSession } from '../../../src/runtime/session.js';
+import type { Session } from '../../../src/runtime/types.js';
+import { type RunningModelServer, startModelServer } from '../../../src/serving/node-server.js';
+import { repoRoot } from '../../tools/proto-encode.js';
 
 const MODEL = path.join(repoRoot, 'examples/models/lenet/1/model.mindir');
 const IN_FLIGHT = 60;

@@ -7,11 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSession } from '../../src/runtime/session.js';
-import { type RunningModelServer, startModelServer } from '../../src/server/node-server.js';
-import { ModelStore } from '../../src/store/model-store.js';
-import { fixture } from '../tools/proto-encode.js';
-import { type LocalS3, startLocalS3 } from '../tools/s3-server.js';
+import { loadSession } from '../../../src/runtime/session.js';
+import { type RunningModelServer, startModelServer } from '../../../src/serving/node-server.js';
+import { ModelStore } from '../../../src/store/model-store.js';
+import { fixture } from '../../tools/proto-encode.js';
+import { type LocalS3, startLocalS3 } from '../../tools/s3-server.js';
 
 const BUCKET = 'mindlet-serve-test';
 let s3: LocalS3;
@@ -73,7 +73,9 @@ describe('startModelServer with models in S3', () => {
   });
 
   it("reports mindlet's package version as the server version", async () => {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     const metadata = (await (await fetch(`${server.url}/v2`)).json()) as { name: string; version: string };
     expect(metadata).toMatchObject({ name: 'mindlet', version: pkg.version });
   });

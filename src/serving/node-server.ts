@@ -15,10 +15,10 @@ import {
   type RepositoryEvent,
   StoreModelRepository,
 } from '../repository/store-repository.js';
-import { createServingApp } from '../serving/app.js';
-import type { ErrorBody } from '../serving/kserve-errors.js';
-import type { ServingLimits, ServingObserver } from '../serving/types.js';
 import type { ModelStore } from '../store/model-store.js';
+import { createServingApp } from './app.js';
+import type { ErrorBody } from './kserve-errors.js';
+import type { ServingLimits, ServingObserver } from './types.js';
 
 export interface ModelServerOptions {
   sources: ModelSource[];
@@ -209,7 +209,7 @@ function shuttingDown(request: Request): Response {
 
 let cachedVersion: string | undefined;
 
-/** mindlet's version from its package.json (src/server or dist/src/server); 'unknown' when bundled without it. */
+/** mindlet's version from its package.json (src/serving or dist/src/serving); 'unknown' when bundled without it. */
 function packageVersion(): string {
   if (cachedVersion !== undefined) return cachedVersion;
   cachedVersion = 'unknown';

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_JOB_ENV, type TaskJobSpec } from '../../src/batch/task-job-spec.js';
 import { loadSession } from '../../src/runtime/session.js';
 import type { Session } from '../../src/runtime/types.js';
+import { parseTaskJobSpec } from '../../src/tasks/task-job.js';
 import { decodeNpy } from '../../src/tensor/npy.js';
-import { parseTaskJobSpec } from '../../src/worker/task-job.js';
 import { type FaultProxy, type FaultRule, startFaultProxy } from '../tools/fault-proxy.js';
 import { type LocalS3, startLocalS3 } from '../tools/s3-server.js';
 import {
