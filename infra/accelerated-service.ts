@@ -23,9 +23,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { GPU_INSTANCES } from '../src/placement/limits.js';
 import { estimateTargets, PLACEMENT_ASSUMPTIONS } from '../src/placement/policy.js';
-import { checkPrefix, grantPrefixes } from './batch-prediction.js';
-import { grantKeyRef } from './key-ref-grant.js';
-import type { InferenceService, ModelDescription } from './model-endpoint.js';
+import type { HeavyJobTasks, ModelDescription, RoutedService } from './contracts.js';
+import { checkPrefix, grantKeyRef, grantPrefixes } from './grants.js';
 import type { ModelSource } from './model-registry.js';
 import { mindletPath } from './native-runtime-layer.js';
 
@@ -258,7 +257,7 @@ export interface AcceleratedServiceProps {
 }
 
 /** A model served on GPU (ECS on EC2) or Ascend (ECS Anywhere) containers. */
-export class AcceleratedService extends Construct implements InferenceService {
+export class AcceleratedService extends Construct implements RoutedService, HeavyJobTasks {
   readonly accelerator: Accelerator;
   readonly modelUri: string;
   readonly url: string;

@@ -15,10 +15,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { AcceleratedService } from './accelerated-service.js';
-import { grantKeyRef } from './key-ref-grant.js';
+import type { HeavyJobTasks, ModelDescription } from './contracts.js';
+import { checkPrefix, grantKeyRef, grantPrefixes } from './grants.js';
 import { modelEphemeralStorageMb, modelMemoryMb } from './memory-sizing.js';
-import type { ModelDescription } from './model-endpoint.js';
 import type { ModelSource } from './model-registry.js';
 import { LAMBDA_NODE_RUNTIME, mindletPath, NativeRuntimeLayer } from './native-runtime-layer.js';
 
@@ -124,7 +123,7 @@ export interface BatchPredictionProps {
    * same input and output access as the function.
    * @default none: every job runs in the function
    */
-  readonly heavyTasks?: AcceleratedService;
+  readonly heavyTasks?: HeavyJobTasks;
 }
 
 /** Objects in under one prefix, predictions out under another. */
@@ -239,37 +238,4 @@ export class BatchPrediction extends Construct {
       if (keyRef !== undefined) grantKeyRef(jobRole, keyRef);
     }
   }
-}
-
-/**
- * `s3:GetObject` under the input prefix; `s3:GetObject`/`PutObject`/`AbortMultipartUpload` under the output prefix;
- * `s3:ListBucket` limited to the output prefix; and the bucket's key, if it has one. Shared by the batch function,
- * `AcceleratedService`'s workers and heavy-job tasks.
- */
-export function grantPrefixes(grantee: iam.IGrantable, bucket: s3.IBucket, input: string, output: string): void {
-  const principal = grantee.grantPrincipal;
-  principal.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${input}*`)] }),
-  );
-  principal.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
-      resources: [bucket.arnForObjects(`${output}*`)],
-    }),
-  );
-  // Listing lets a missing status file answer 404 rather than 403; limited to the output prefix.
-  principal.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${output}*`] } },
-    }),
-  );
-  bucket.encryptionKey?.grantEncryptDecrypt(grantee);
-}
-
-export function checkPrefix(what: string, prefix: string): string {
-  if (!prefix.endsWith('/') || prefix.startsWith('/') || prefix.includes('..') || prefix.includes('*'))
-    throw new Error(`${what} ${JSON.stringify(prefix)}: give a key prefix ending in '/', e.g. 'in/'`);
-  return prefix;
 }

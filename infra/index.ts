@@ -22,9 +22,10 @@ export {
 export {
   BatchPrediction,
   type BatchPredictionProps,
-  grantPrefixes,
   VISIBILITY_TIMEOUT_FACTOR,
 } from './batch-prediction.js';
+export type { HeavyJobTasks, InferenceService, ModelDescription, RoutedService } from './contracts.js';
+export { grantKeyRef, grantPrefixes } from './grants.js';
 export {
   estimateModelMemory,
   LAMBDA_MAX_EPHEMERAL_MB,
@@ -39,9 +40,7 @@ export {
 export {
   EndpointAuthorization,
   FrontDoor,
-  type InferenceService,
   type JwtAuthorizationOptions,
-  type ModelDescription,
   ModelEndpoint,
   type ModelEndpointProps,
   type TaskRoute,

@@ -18,29 +18,11 @@ import { Construct } from 'constructs';
 import { TASK_ROUTES_ENV } from '../src/serving/forwarder.js';
 import type { Manifest } from '../src/store/manifest.js';
 import { checkModelName } from '../src/store/names.js';
-import type { AcceleratedService } from './accelerated-service.js';
-import { grantKeyRef } from './key-ref-grant.js';
+import type { InferenceService, ModelDescription, RoutedService } from './contracts.js';
+import { grantKeyRef } from './grants.js';
 import { modelEphemeralStorageMb, modelMemoryMb } from './memory-sizing.js';
 import type { ModelSource } from './model-registry.js';
 import { LAMBDA_NODE_RUNTIME, mindletPath, NativeRuntimeLayer } from './native-runtime-layer.js';
-
-/** What an endpoint needs to know about its model: a parsed `mindlet.json` fits, only name and profile are needed. */
-export type ModelDescription = Pick<Manifest, 'name' | 'profile'> &
-  Partial<Pick<Manifest, 'version' | 'bytes' | 'encryption' | 'placement'>>;
-
-/**
- * The seam for `AcceleratedService` (the routing issue): a model served behind a URL that callers are granted to
- * invoke. `ModelEndpoint` is the CPU/Lambda implementation; `AcceleratedService` will be the GPU/Ascend container one
- * (ECS on GPU instances), picked by the manifest's `placement.target`, so apps and the router can hold either.
- */
-export interface InferenceService {
-  /** The model served, `s3://bucket/key`. */
-  readonly modelUri: string;
-  /** Base URL of the service (KServe v2 under `/v2/...`). */
-  readonly url: string;
-  /** Lets `grantee` call the service (IAM-authorized services only). */
-  grantInvoke(grantee: iam.IGrantable): iam.Grant;
-}
 
 /** Who may call the endpoint. */
 export class EndpointAuthorization {
@@ -166,7 +148,7 @@ export interface ModelEndpointProps {
 /** A model name the http function forwards, and the service it forwards to. */
 export interface TaskRoute {
   readonly name: string;
-  readonly service: AcceleratedService;
+  readonly service: RoutedService;
 }
 
 /** One model behind an authenticated HTTPS endpoint on Lambda. */
