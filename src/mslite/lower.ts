@@ -8,7 +8,7 @@
  * transposes that meet. Lite's fused activations become separate nodes that the engine fuses back.
  */
 import { MindletError } from '../errors.js';
-import { elementCount } from '../graph/dtype.js';
+import { DTYPE_SIZES, elementCount } from '../graph/dtype.js';
 import type { AttrValue, DType, Graph, GraphNode, TensorInfo, WeightTensor } from '../graph/types.js';
 import type { LiteModel, LiteNode, LiteTensor } from './decode.js';
 import { SCHEMAS, TYPE_IDS } from './schema.js';
@@ -146,13 +146,13 @@ class Lowering {
       );
     }
     const shape = [...t.dims];
-    if (dtype !== 'string' && t.data.byteLength !== elementCount(shape) * elementSize(dtype)) {
+    if (dtype !== 'string' && t.data.byteLength !== elementCount(shape) * DTYPE_SIZES[dtype]) {
       // Lite files carry scalars with dims [] and one element, and some constants with dims [] and n elements.
-      const count = t.data.byteLength / elementSize(dtype);
+      const count = t.data.byteLength / DTYPE_SIZES[dtype];
       if (shape.length === 0 && Number.isInteger(count)) shape.push(count);
       else
         this.fail(
-          `tensor ${name} holds ${t.data.byteLength} bytes, but ${dtype} ${JSON.stringify(t.dims)} needs ${elementCount(t.dims) * elementSize(dtype)}`,
+          `tensor ${name} holds ${t.data.byteLength} bytes, but ${dtype} ${JSON.stringify(t.dims)} needs ${elementCount(t.dims) * DTYPE_SIZES[dtype]}`,
         );
       if (shape[0] === 1) shape.pop();
     }
@@ -1152,33 +1152,11 @@ OPS.QuantDTypeCast = (l, node) => {
 
 // ---- byte helpers ------------------------------------------------------------------------------------------------
 
-function elementSize(dtype: DType): number {
-  switch (dtype) {
-    case 'float64':
-    case 'int64':
-    case 'uint64':
-    case 'complex64':
-      return 8;
-    case 'float32':
-    case 'int32':
-    case 'uint32':
-      return 4;
-    case 'float16':
-    case 'bfloat16':
-    case 'int16':
-    case 'uint16':
-      return 2;
-    case 'complex128':
-      return 16;
-    default:
-      return 1;
-  }
-}
-
 /** Element values of a numeric constant (little-endian, possibly unaligned). */
 export function readNumbers(w: WeightTensor): Array<number | bigint> {
   const view = new DataView(w.data.buffer, w.data.byteOffset, w.data.byteLength);
-  const size = elementSize(w.dtype);
+  // A string constant has no element size; read it as bytes.
+  const size = DTYPE_SIZES[w.dtype] || 1;
   const n = Math.floor(w.data.byteLength / size);
   const out: Array<number | bigint> = new Array(n);
   for (let i = 0; i < n; i++) {
