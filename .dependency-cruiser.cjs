@@ -16,9 +16,9 @@ const LAYERS = [
   ['src/cli', 'src/index.ts', 'functions'],
 ];
 
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // A folder matches itself and what is below it; a file matches itself.
-const pattern = (part) => `^${escape(part)}${part.endsWith('.ts') ? '$' : '(/|$)'}`;
+const pattern = (part) => `^${escapeRegExp(part)}${part.endsWith('.ts') ? '$' : '(/|$)'}`;
 const anyOf = (parts) => parts.map(pattern).join('|');
 
 const rules = [

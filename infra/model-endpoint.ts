@@ -16,7 +16,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { TASK_ROUTES_ENV } from '../src/serving/forwarder.js';
-import type { Manifest } from '../src/store/manifest.js';
 import { checkModelName } from '../src/store/names.js';
 import type { InferenceService, ModelDescription, RoutedService } from './contracts.js';
 import { grantKeyRef } from './grants.js';
