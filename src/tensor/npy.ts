@@ -4,6 +4,7 @@
  * 64 KiB and the data must be exactly as long as the shape says, so a bad file fails before anything is allocated.
  */
 import { MindletError } from '../errors.js';
+import type { TypedArrayConstructor } from '../graph/typed-arrays.js';
 import type { DType } from '../graph/types.js';
 import type { Tensor, TensorData } from './types.js';
 
@@ -13,18 +14,6 @@ const MAX_RANK = 64; // numpy's own limit (NPY_MAXDIMS in numpy 2)
 const ALIGN = 64; // numpy pads the header so the data starts 64-byte aligned
 const GROWTH_AXIS_DIGITS = 21; // numpy leaves room for the growth axis to reach this many digits
 const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-type TypedArrayConstructor =
-  | Float32ArrayConstructor
-  | Float64ArrayConstructor
-  | Int8ArrayConstructor
-  | Int16ArrayConstructor
-  | Int32ArrayConstructor
-  | BigInt64ArrayConstructor
-  | Uint8ArrayConstructor
-  | Uint16ArrayConstructor
-  | Uint32ArrayConstructor
-  | BigUint64ArrayConstructor;
 
 interface Kind {
   dtype: DType;
