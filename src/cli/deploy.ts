@@ -13,9 +13,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MindletError } from '../errors.js';
-import { ModelStore } from '../store/model-store.js';
 import { checkModelName } from '../store/names.js';
 import { parseModelUri } from '../store/uri.js';
+import { readPublishedManifest } from './published-manifest.js';
 
 export interface DeployIo {
   out: (line: string) => void;
@@ -63,18 +63,7 @@ export async function deployCommand(args: string[], io: DeployIo): Promise<numbe
       'INVALID_ARGUMENT',
       `deploy takes a model in S3 (s3://bucket/models/<name>/<version>/model.mindir); publish ${location.path} first with \`mindlet publish\``,
     );
-  const store = new ModelStore();
-  let manifest: Awaited<ReturnType<ModelStore['readManifest']>>;
-  try {
-    manifest = await store.readManifest(location);
-  } finally {
-    store.close();
-  }
-  if (!manifest)
-    throw new MindletError(
-      'NOT_FOUND',
-      `no mindlet.json beside ${location.uri}: publish the model with \`mindlet publish\``,
-    );
+  const manifest = await readPublishedManifest(location);
   const stackName = values.name ?? `Mindlet-${checkModelName(manifest.name)}`;
   if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName))
     throw new MindletError(

@@ -14,9 +14,9 @@ import {
   type PlacementDecision,
   type PlacementOptions,
 } from '../placement/types.js';
-import { ModelStore } from '../store/model-store.js';
 import { parseModelUri } from '../store/uri.js';
 import { formatBytes } from './format.js';
+import { readPublishedManifest } from './published-manifest.js';
 
 export const PLAN_USAGE = `  plan <model> [--json] [--target TARGET] [--allow-edge] [--batch N] [--key HEX]
        [--ascend-vcpus N] [--ascend-memory-mb N]
@@ -120,18 +120,7 @@ async function planPublished(
       '--key applies to a model file; a published model is planned from its manifest',
     );
   const location = parseModelUri(uri);
-  const store = new ModelStore();
-  let manifest: Awaited<ReturnType<ModelStore['readManifest']>>;
-  try {
-    manifest = await store.readManifest(location);
-  } finally {
-    store.close();
-  }
-  if (!manifest)
-    throw new MindletError(
-      'NOT_FOUND',
-      `no mindlet.json beside ${location.uri}: publish the model with \`mindlet publish\`, or plan the model file itself`,
-    );
+  const manifest = await readPublishedManifest(location, ', or plan the model file itself');
   return {
     label: `${manifest.name} version ${manifest.version} (${location.uri})`,
     decision: placementOfManifest(manifest, options),

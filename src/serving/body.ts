@@ -20,27 +20,37 @@ export async function readBodyBytes(request: Request, maxBytes: number): Promise
     return whole;
   }
   if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
+  const read = await readCapped(request.body, maxBytes);
+  if ('over' in read) throw tooLarge(read.over, maxBytes);
+  return read.bytes;
+}
+
+/** A stream's bytes whole, or how many had arrived when they went over `max` (the stream is cancelled then). */
+export async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+): Promise<{ bytes: Uint8Array } | { over: number }> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > maxBytes) {
+    if (total > max) {
       await reader.cancel().catch(() => {});
-      throw tooLarge(total, maxBytes);
+      return { over: total };
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
+  if (chunks.length === 1) return { bytes: chunks[0]! };
+  const bytes = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {
-    body.set(chunk, offset);
+    bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return body;
+  return { bytes };
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters ('' when absent). */

@@ -7,7 +7,7 @@
  */
 import { MindletError, ServingError } from '../errors.js';
 import { checkModelName } from '../store/names.js';
-import { readBodyBytes } from './body.js';
+import { readBodyBytes, readCapped } from './body.js';
 import { jsonResponse } from './response.js';
 import { DEFAULT_SERVING_LIMITS } from './types.js';
 
@@ -346,7 +346,7 @@ export class TaskForwarder {
         keepTimer = true;
         return { kind: 'answer', response, body: withRelease(response.body, () => clearTimeout(timer)) };
       }
-      const body = response.body ? await readCapped(response.body, this.maxResponseBytes) : null;
+      const body = response.body ? await readCappedAnswer(response.body, this.maxResponseBytes) : null;
       if (typeof body === 'string') return { kind: 'bad', detail: body };
       return { kind: 'answer', response, body };
     } catch (error) {
@@ -387,28 +387,9 @@ function withRelease(stream: ReadableStream<Uint8Array>, release: () => void): R
 }
 
 /** The body whole, or why not (over the bound) as a string. */
-async function readCapped(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | string> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      return tooLarge(total, max, 'at least ');
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+async function readCappedAnswer(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array | string> {
+  const read = await readCapped(stream, max);
+  return 'over' in read ? tooLarge(read.over, max, 'at least ') : read.bytes;
 }
 
 function tooLarge(bytes: number, max: number, qualifier = ''): string {
