@@ -8,7 +8,6 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Miniflare } from 'miniflare';
 import { MindletError } from '../errors.js';
@@ -17,7 +16,7 @@ import { type ModelSpec, modelFolderKey, parseModelList } from '../repository/r2
 import { MANIFEST_FILE } from '../store/manifest.js';
 import { isValidModelName, isValidModelVersion } from '../store/names.js';
 import { MODELS_BUCKET_BINDING, WORKERS_COMPATIBILITY_DATE } from './deploy-workers.js';
-import { printTryRequests } from './serve.js';
+import { packageRoot, printTryRequests } from './serve.js';
 import { loadWorkerBuild } from './worker-build.js';
 
 export { SERVE_WORKERD_USAGE } from './serve-workerd-usage.js';
@@ -271,14 +270,4 @@ async function importMiniflare(): Promise<typeof import('miniflare')> {
       `serve --runtime workerd needs miniflare (a mindlet dev dependency; run it from a checkout): ${(error as Error).message}`,
     );
   }
-}
-
-/** The package root: the folder holding examples/ whether running from src/ (tsx) or dist/src/ (built). */
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(path.join(dir, 'examples/models'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new MindletError('NOT_FOUND', 'the bundled example model is missing from this installation (examples/models)');
 }

@@ -162,7 +162,7 @@ export function stopOnSignal(server: RunningModelServer, io: ServeCommandIo): Pr
 }
 
 /** The package root: the folder holding examples/ whether running from src/ (tsx) or dist/src/ (built). */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {
     if (existsSync(path.join(dir, 'examples/models'))) return dir;
