@@ -98,7 +98,7 @@ export interface PlacementOptions {
 /*
  * Implemented in src/placement/policy.ts (exported from src/placement/index.ts):
  *   placeModel(profile: PlacementProfile, options?: PlacementOptions): PlacementDecision
- *   profileFromModel(model: Model): PlacementProfile          (model = src/mindir/types.ts Model)
+ *   profileFromModel(model: Model): PlacementProfile          (model = src/graph/types.ts Model)
  *   profileFromManifest(manifest: Manifest): PlacementProfile  (manifest = src/store/manifest.ts Manifest)
  *   placementOfManifest(manifest: Manifest, options?: PlacementOptions): PlacementDecision
  *     (the manifest's placement.target pins: cpu → cpu-function, gpu → gpu-task, ascend → ascend-task,
