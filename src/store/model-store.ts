@@ -12,6 +12,7 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import { MindletError } from '../errors.js';
 import { MANIFEST_FILE, type Manifest, parseManifest } from './manifest.js';
 import { defaultCacheDir, defaultCacheMaxBytes, ObjectCache } from './object-cache.js';
+import { localEtag } from './object-head.js';
 import { createS3Client } from './s3-client.js';
 import { type FileLocation, type ModelLocation, type S3Location, siblingLocation, toModelLocation } from './uri.js';
 
@@ -463,11 +464,6 @@ function admit(shared: SharedFetch, uri: string, size: number): void {
     waiter.reject(tooLarge(uri, size, limit));
   }
   if (shared.waiters.size === 0) throw new Error('no caller is waiting for this object');
-}
-
-/** Size and mtime (ns) in hex, as web servers make weak ETags for files. */
-export function localEtag(info: Stats): string {
-  return `"${info.size.toString(16)}-${Math.trunc(info.mtimeMs * 1000).toString(16)}"`;
 }
 
 function tooLarge(uri: string, size: number, limit: number): MindletError {

@@ -7,17 +7,12 @@ import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { MindletError } from '../../src/errors.js';
-import {
-  headObject,
-  type ListedObject,
-  listObjects,
-  ObjectChangedError,
-  openObjectSink,
-  openObjectSource,
-  readJsonObject,
-  TransientStoreError,
-  writeJsonObject,
-} from '../../src/store/object-stream.js';
+import { readJsonObject, writeJsonObject } from '../../src/store/json-objects.js';
+import { ObjectChangedError, TransientStoreError } from '../../src/store/object-errors.js';
+import { headObject } from '../../src/store/object-head.js';
+import { type ListedObject, listObjects } from '../../src/store/object-listing.js';
+import { openObjectSink } from '../../src/store/object-sink.js';
+import { openObjectSource } from '../../src/store/object-source.js';
 import { createTestS3Client, type FaultProxy, startFaultProxy } from '../tools/fault-proxy.js';
 import { type LocalS3, startLocalS3 } from '../tools/s3-server.js';
 import { allowS3rverContinuationTokens } from '../tools/s3rver-list-shim.js';
@@ -38,7 +33,7 @@ beforeAll(async () => {
   await s3.createBucket(BUCKET);
   proxy = await startFaultProxy(s3.endpoint);
   client = createTestS3Client(proxy.endpoint);
-  temp = mkdtempSync(path.join(os.tmpdir(), 'mindlet-object-stream-'));
+  temp = mkdtempSync(path.join(os.tmpdir(), 'mindlet-object-io-'));
 });
 
 afterAll(async () => {
