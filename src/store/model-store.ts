@@ -12,6 +12,7 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import { MindletError } from '../errors.js';
 import { MANIFEST_FILE, type Manifest, parseManifest } from './manifest.js';
 import { defaultCacheDir, defaultCacheMaxBytes, ObjectCache } from './object-cache.js';
+import { ObjectChangedError } from './object-errors.js';
 import { localEtag } from './object-head.js';
 import { createS3Client } from './s3-client.js';
 import { type FileLocation, type ModelLocation, type S3Location, siblingLocation, toModelLocation } from './uri.js';
@@ -77,9 +78,6 @@ interface Waiter {
   resolve(result: FetchedObject): void;
   reject(error: unknown): void;
 }
-
-/** The object changed between HEAD and a part (ETag, size or precondition): the fetch starts over. */
-class ObjectChanged extends Error {}
 
 /** A part's body broke off mid-stream (socket reset, premature close): worth another try. */
 class PartInterrupted extends Error {}
@@ -253,7 +251,8 @@ export class ModelStore {
         const downloadMs = performance.now() - started;
         return { uri: location.uri, bytes, etag: version.etag, size: version.size, from: 's3', downloadMs, path: file };
       } catch (error) {
-        if (!(error instanceof ObjectChanged)) throw error;
+        // The object changed between HEAD and a part (ETag, size or precondition): start over with the new version.
+        if (!(error instanceof ObjectChangedError)) throw error;
         if (attempt > 0)
           throw new Error(`${location.uri}: the object changed during two downloads in a row; try again`);
       }
@@ -352,24 +351,28 @@ export class ModelStore {
       (total !== undefined && Number(total) !== into.byteLength)
     ) {
       body?.destroy?.();
-      throw new ObjectChanged();
+      throw new ObjectChangedError('the object changed while being read', { uri: location.uri });
     }
     let offset = start;
     try {
       for await (const chunk of body ?? []) {
         if (signal.aborted) throw signal.reason;
-        if (offset + chunk.byteLength > end) throw new ObjectChanged();
+        if (offset + chunk.byteLength > end)
+          throw new ObjectChangedError('the object changed while being read (a part is too long)', {
+            uri: location.uri,
+          });
         into.set(chunk, offset);
         offset += chunk.byteLength;
         received(chunk.byteLength);
       }
     } catch (error) {
       body?.destroy?.();
-      if (error instanceof ObjectChanged || signal.aborted) throw error;
+      if (error instanceof ObjectChangedError || signal.aborted) throw error;
       throw new PartInterrupted(`${location.uri}: download interrupted`, { cause: error });
     }
     if (signal.aborted) throw signal.reason;
-    if (offset !== end) throw new ObjectChanged();
+    if (offset !== end)
+      throw new ObjectChangedError('the object changed while being read (a part is too short)', { uri: location.uri });
   }
 
   private async headS3(location: S3Location, signal?: AbortSignal): Promise<ObjectVersion> {
@@ -481,7 +484,7 @@ function isAccessDenied(error: unknown): boolean {
 
 /** S3's answers as mindlet errors; anything else (network, credentials) passes through unchanged. */
 function s3Error(error: unknown, location: S3Location): unknown {
-  if (error instanceof MindletError || error instanceof ObjectChanged) return error;
+  if (error instanceof MindletError || error instanceof ObjectChangedError) return error;
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = $metadata?.httpStatusCode;
   if (name === 'NoSuchBucket')
@@ -489,7 +492,7 @@ function s3Error(error: unknown, location: S3Location): unknown {
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404)
     return new MindletError('NOT_FOUND', 'no such object (or bucket)', { file: location.uri, cause: error });
   if (name === 'PreconditionFailed' || status === 412 || name === 'InvalidRange' || status === 416)
-    return new ObjectChanged();
+    return new ObjectChangedError('the object changed while being read', { uri: location.uri, cause: error });
   if (isAccessDenied(error))
     // S3 answers 403 for a missing key when the caller may not list the bucket, so both causes are named.
     return new MindletError(
