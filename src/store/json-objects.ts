@@ -75,7 +75,7 @@ export async function writeJsonObject(
     );
     return result.ETag ? { etag: result.ETag } : {};
   } catch (error) {
-    throw s3Error(error, location);
+    throw s3Error(error, location, 'write');
   }
 }
 

@@ -12,7 +12,7 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import { MindletError } from '../errors.js';
 import { MANIFEST_FILE, type Manifest, parseManifest } from './manifest.js';
 import { defaultCacheDir, defaultCacheMaxBytes, ObjectCache } from './object-cache.js';
-import { ObjectChangedError } from './object-errors.js';
+import { fileError, isMissing, ObjectChangedError, s3Error } from './object-errors.js';
 import { localEtag } from './object-head.js';
 import { createS3Client } from './s3-client.js';
 import { type FileLocation, type ModelLocation, type S3Location, siblingLocation, toModelLocation } from './uri.js';
@@ -341,7 +341,7 @@ export class ModelStore {
       ...(etag ? { IfMatch: etag } : {}),
     });
     const response = await this.s3.send(command, { abortSignal: signal }).catch((error) => {
-      throw s3Error(error, location);
+      throw s3Error(error, location, 'pinned-read');
     });
     const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?(): void }) | undefined;
     // Servers that ignore If-Match still say which version they sent.
@@ -398,10 +398,8 @@ export class ModelStore {
       }
       return (await response.Body?.transformToString('utf8')) ?? '';
     } catch (error) {
-      if (error instanceof MindletError) throw error;
-      const mapped = s3Error(error, location);
-      if (mapped instanceof MindletError && mapped.code === 'NOT_FOUND' && !isAccessDenied(error)) return undefined;
-      throw mapped;
+      if (isMissing(error)) return undefined;
+      throw s3Error(error, location);
     }
   }
 }
@@ -475,44 +473,6 @@ function tooLarge(uri: string, size: number, limit: number): MindletError {
 
 function manifestTooLarge(uri: string): MindletError {
   return new MindletError('INVALID_FORMAT', `manifest is over ${MAX_MANIFEST_BYTES} bytes`, { file: uri });
-}
-
-function isAccessDenied(error: unknown): boolean {
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return name === 'AccessDenied' || name === 'Forbidden' || $metadata?.httpStatusCode === 403;
-}
-
-/** S3's answers as mindlet errors; anything else (network, credentials) passes through unchanged. */
-function s3Error(error: unknown, location: S3Location): unknown {
-  if (error instanceof MindletError || error instanceof ObjectChangedError) return error;
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const status = $metadata?.httpStatusCode;
-  if (name === 'NoSuchBucket')
-    return new MindletError('NOT_FOUND', `no such bucket ${location.bucket}`, { file: location.uri, cause: error });
-  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404)
-    return new MindletError('NOT_FOUND', 'no such object (or bucket)', { file: location.uri, cause: error });
-  if (name === 'PreconditionFailed' || status === 412 || name === 'InvalidRange' || status === 416)
-    return new ObjectChangedError('the object changed while being read', { uri: location.uri, cause: error });
-  if (isAccessDenied(error))
-    // S3 answers 403 for a missing key when the caller may not list the bucket, so both causes are named.
-    return new MindletError(
-      'NOT_FOUND',
-      'access denied (the object may not exist, or the caller lacks s3:GetObject on it and s3:ListBucket on the bucket)',
-      { file: location.uri, cause: error },
-    );
-  return error;
-}
-
-function fileError(error: unknown, location: FileLocation): unknown {
-  if (error instanceof MindletError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR')
-    return new MindletError('NOT_FOUND', 'no such file', { file: location.path, cause: error });
-  if (code === 'EISDIR')
-    return new MindletError('INVALID_ARGUMENT', 'is a directory, not a model file', { file: location.path });
-  if (code === 'EACCES' || code === 'EPERM')
-    return new MindletError('NOT_FOUND', 'permission denied', { file: location.path, cause: error });
-  return error;
 }
 
 function positive(value: number, name: string, allowZero = false): number {

@@ -91,10 +91,26 @@ export function isTransient(error: unknown): boolean {
 }
 
 /**
- * S3's answers sorted for the pipeline. `missing: 'changed'` is for reads of a version already opened: its
- * disappearing (404, 412, 416) means the object changed underneath.
+ * What the failed request was doing. It decides what a missing object means (for a read of a version already opened,
+ * 'pinned-read', that the object changed underneath) and which permission a 403 asks for.
  */
-export function s3Error(error: unknown, location: S3Location, missing: 'not-found' | 'changed' = 'not-found'): unknown {
+export type StoreAccess = 'read' | 'pinned-read' | 'write' | 'list';
+
+/** The permission each access needs, named in an access-denied message. */
+const DENIED: Record<StoreAccess, string> = {
+  // S3 answers 403 for a missing key when the caller may not list the bucket, so a read names both causes.
+  read: 'the object may not exist, or the caller lacks s3:GetObject on it and s3:ListBucket on the bucket',
+  'pinned-read': 'the object may not exist, or the caller lacks s3:GetObject on it and s3:ListBucket on the bucket',
+  write: 'the caller lacks s3:PutObject on it',
+  list: 'the caller lacks s3:ListBucket on the bucket',
+};
+
+/**
+ * S3's answers sorted for the pipeline: the one mapping of S3 errors in the store. Access denied is NOT_FOUND, as
+ * for a missing object: S3 itself answers 403 for a missing key when the caller may not list the bucket, so the two
+ * cannot be told apart; the message names the permission to check.
+ */
+export function s3Error(error: unknown, location: S3Location, access: StoreAccess = 'read'): unknown {
   if (error instanceof MindletError || error instanceof TransientStoreError) return error;
   const sdk = (error ?? {}) as SdkLikeError;
   const status = sdk.$metadata?.httpStatusCode;
@@ -105,13 +121,11 @@ export function s3Error(error: unknown, location: S3Location, missing: 'not-foun
   if (name === 'PreconditionFailed' || status === 412 || name === 'InvalidRange' || status === 416)
     return new ObjectChangedError('the object changed while being read', { uri, cause: error });
   if (isMissing(error))
-    return missing === 'changed'
+    return access === 'pinned-read'
       ? new ObjectChangedError('the object was deleted while being read', { uri, cause: error })
-      : new MindletError('NOT_FOUND', `no such object ${uri}`, { file: uri, cause: error });
+      : new MindletError('NOT_FOUND', 'no such object (or bucket)', { file: uri, cause: error });
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403)
-    return new MindletError('INVALID_ARGUMENT', `access denied to ${uri} (check the role's S3 permissions)`, {
-      cause: error,
-    });
+    return new MindletError('NOT_FOUND', `access denied (${DENIED[access]})`, { file: uri, cause: error });
   if (isTransient(sdk))
     return new TransientStoreError(`${name || 'request failed'}: ${sdk.message ?? ''}`.trim(), { uri, cause: error });
   if (status !== undefined && status >= 400)
@@ -122,11 +136,15 @@ export function s3Error(error: unknown, location: S3Location, missing: 'not-foun
   return error;
 }
 
-/** File system errors sorted the same way. */
-export function fileError(error: unknown, location: FileLocation): unknown {
+/**
+ * File system errors sorted the same way: permission denied is NOT_FOUND, as access denied is on S3; a file where a
+ * folder should be is a missing file to a reader, and a path that cannot be created to a writer.
+ */
+export function fileError(error: unknown, location: FileLocation, access: 'read' | 'write' = 'read'): unknown {
   if (error instanceof MindletError || error instanceof TransientStoreError) return error;
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new MindletError('NOT_FOUND', 'no such file', { file: location.path, cause: error });
+  if (code === 'ENOENT' || (code === 'ENOTDIR' && access === 'read'))
+    return new MindletError('NOT_FOUND', 'no such file', { file: location.path, cause: error });
   if (code === 'EISDIR')
     return new MindletError('INVALID_ARGUMENT', 'is a directory, not a file', { file: location.path, cause: error });
   if (code === 'ENOTDIR' || code === 'EEXIST')
@@ -135,7 +153,7 @@ export function fileError(error: unknown, location: FileLocation): unknown {
       cause: error,
     });
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
-    return new MindletError('INVALID_ARGUMENT', 'permission denied', { file: location.path, cause: error });
+    return new MindletError('NOT_FOUND', 'permission denied', { file: location.path, cause: error });
   if (code === 'ENOSPC' || code === 'EIO' || code === 'EMFILE' || code === 'ENFILE')
     return new TransientStoreError(`file system error ${code}`, { uri: location.uri, cause: error });
   return error;

@@ -87,7 +87,7 @@ async function* listS3(
         }),
       );
     } catch (error) {
-      throw s3Error(error, where);
+      throw s3Error(error, where, 'list');
     }
     for (const item of page.Contents ?? []) {
       const key = item.Key;

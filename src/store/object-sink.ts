@@ -108,7 +108,7 @@ class S3Sink implements ByteSink {
   async write(chunk: Uint8Array): Promise<void> {
     if (this.state !== 'open')
       throw new Error(`${this.uri}: write after ${this.state === 'aborted' ? 'abort' : 'close'}`);
-    if (this.failure) throw s3Error(this.failure.error, this.location);
+    if (this.failure) throw s3Error(this.failure.error, this.location, 'write');
     if (this.bytes + chunk.byteLength > this.partBytes * MAX_PARTS)
       throw new MindletError(
         'LIMIT_EXCEEDED',
@@ -121,7 +121,7 @@ class S3Sink implements ByteSink {
     try {
       await Promise.race([once(this.body, 'drain'), this.failed]);
     } catch (error) {
-      throw s3Error(this.failureCause() ?? error, this.location);
+      throw s3Error(this.failureCause() ?? error, this.location, 'write');
     }
   }
 
@@ -132,7 +132,7 @@ class S3Sink implements ByteSink {
     this.closing = (async () => {
       if (this.failure) {
         await this.abortUpload(this.failure.error);
-        throw s3Error(this.failure.error, this.location);
+        throw s3Error(this.failure.error, this.location, 'write');
       }
       this.body.end();
       try {
@@ -141,7 +141,7 @@ class S3Sink implements ByteSink {
         return { ...(result.ETag ? { etag: result.ETag } : {}), bytes: this.bytes };
       } catch (error) {
         await this.removeUpload();
-        throw s3Error(this.failureCause() ?? error, this.location);
+        throw s3Error(this.failureCause() ?? error, this.location, 'write');
       }
     })();
     return this.closing;
@@ -184,7 +184,7 @@ class S3Sink implements ByteSink {
       );
       this.uploadRemoved = true;
     } catch (error) {
-      this.options.onCleanupError?.(s3Error(error, this.location));
+      this.options.onCleanupError?.(s3Error(error, this.location, 'write'));
     }
   }
 
@@ -246,14 +246,14 @@ export class FileSink implements ByteSink {
       if (existing?.isDirectory())
         throw new MindletError('INVALID_ARGUMENT', 'is a directory, not a file', { file: location.path });
     } catch (error) {
-      throw fileError(error, location);
+      throw fileError(error, location, 'write');
     }
     const temp = `${location.path}.${randomBytes(6).toString('hex')}.tmp`;
     let handle: FileHandle;
     try {
       handle = await open(temp, 'wx');
     } catch (error) {
-      throw fileError(error, location);
+      throw fileError(error, location, 'write');
     }
     return new FileSink(location, temp, handle);
   }
@@ -284,7 +284,7 @@ export class FileSink implements ByteSink {
       } catch (error) {
         await this.handle.close().catch(() => {});
         await rm(this.temp, { force: true }).catch(() => {});
-        throw fileError(error, this.location);
+        throw fileError(error, this.location, 'write');
       }
     })();
     return this.closing;
@@ -311,7 +311,7 @@ export class FileSink implements ByteSink {
         const { bytesWritten } = await this.handle.write(chunk, done, chunk.byteLength - done, position + done);
         done += bytesWritten;
       } catch (error) {
-        throw fileError(error, this.location);
+        throw fileError(error, this.location, 'write');
       }
     }
   }

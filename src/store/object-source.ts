@@ -141,7 +141,7 @@ class S3ObjectSource implements ObjectSource {
     } catch (error) {
       if (stalled.signal.aborted)
         throw new BodyInterrupted(`no response within ${stallTimeoutMs} ms`, { cause: error });
-      throw s3Error(error, this.location, 'changed');
+      throw s3Error(error, this.location, 'pinned-read');
     } finally {
       clearTimeout(timer);
     }
