@@ -6,7 +6,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MindletError } from '../errors.js';
-import { fileError, isMissing, positiveInteger, s3Error, TransientStoreError } from './object-errors.js';
+import { fileError, isMissing, positiveInteger, s3Error, TransientStoreError, tooLarge } from './object-errors.js';
 import { localEtag } from './object-head.js';
 import { FileSink } from './object-sink.js';
 import { sharedS3Client } from './s3-client.js';
@@ -95,7 +95,7 @@ async function readSmallS3(
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    if ((response.ContentLength ?? 0) > maxBytes) throw tooLarge(location.uri, maxBytes);
+    if ((response.ContentLength ?? 0) > maxBytes) throw tooLarge(location.uri, maxBytes, response.ContentLength);
     for await (const chunk of body ?? []) {
       total += chunk.byteLength;
       if (total > maxBytes) throw tooLarge(location.uri, maxBytes);
@@ -125,15 +125,11 @@ async function readSmallFile(
     const info = await handle.stat();
     if (info.isDirectory())
       throw new MindletError('INVALID_ARGUMENT', 'is a directory, not a file', { file: location.path });
-    if (info.size > maxBytes) throw tooLarge(location.uri, maxBytes);
+    if (info.size > maxBytes) throw tooLarge(location.uri, maxBytes, info.size);
     return { bytes: await handle.readFile(), etag: localEtag(info) };
   } catch (error) {
     throw fileError(error, location);
   } finally {
     await handle.close();
   }
-}
-
-function tooLarge(uri: string, maxBytes: number): MindletError {
-  return new MindletError('LIMIT_EXCEEDED', `object is over ${maxBytes} bytes`, { file: uri });
 }

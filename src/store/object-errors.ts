@@ -123,7 +123,7 @@ export function s3Error(error: unknown, location: S3Location, access: StoreAcces
   if (isMissing(error))
     return access === 'pinned-read'
       ? new ObjectChangedError('the object was deleted while being read', { uri, cause: error })
-      : new MindletError('NOT_FOUND', 'no such object (or bucket)', { file: uri, cause: error });
+      : noSuchObject(location, error);
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403)
     return new MindletError('NOT_FOUND', `access denied (${DENIED[access]})`, { file: uri, cause: error });
   if (isTransient(sdk))
@@ -157,6 +157,21 @@ export function fileError(error: unknown, location: FileLocation, access: 'read'
   if (code === 'ENOSPC' || code === 'EIO' || code === 'EMFILE' || code === 'ENFILE')
     return new TransientStoreError(`file system error ${code}`, { uri: location.uri, cause: error });
   return error;
+}
+
+/** A HEAD's 404 has no body, so a missing bucket looks like a missing key: the message allows for both. */
+export function noSuchObject(location: S3Location, cause?: unknown): MindletError {
+  return new MindletError('NOT_FOUND', 'no such object (or bucket)', {
+    file: location.uri,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** The one refusal of an object over a size limit; `size` when it is known before reading. */
+export function tooLarge(uri: string, limit: number, size?: number): MindletError {
+  const what =
+    size === undefined ? `object is over ${limit} bytes` : `object is ${size} bytes, over the limit of ${limit}`;
+  return new MindletError('LIMIT_EXCEEDED', what, { file: uri });
 }
 
 /** Options that count things (bytes, parts, pages, retries) are refused here, before any request is made. */

@@ -10,8 +10,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { MindletError } from '../errors.js';
 import type { ByteSource } from './byte-stream.js';
-import { fileError, ObjectChangedError, positiveInteger, s3Error, TransientStoreError } from './object-errors.js';
-import { headS3, localEtag, type ObjectHead, statFile } from './object-head.js';
+import {
+  fileError,
+  noSuchObject,
+  ObjectChangedError,
+  positiveInteger,
+  s3Error,
+  TransientStoreError,
+} from './object-errors.js';
+import { checkPinnedResponse, headS3, localEtag, type ObjectHead, statFile } from './object-head.js';
 import { sharedS3Client } from './s3-client.js';
 import { type FileLocation, type ModelLocation, type S3Location, toModelLocation } from './uri.js';
 
@@ -54,7 +61,7 @@ export async function openObjectSource(
   if (location.kind === 'file') return openFileSource(location);
   const client = sharedS3Client(options);
   const head = await headS3(client, location);
-  if (!head) throw new MindletError('NOT_FOUND', `no such object ${location.uri}`, { file: location.uri });
+  if (!head) throw noSuchObject(location);
   return new S3ObjectSource(client, location, head, settings);
 }
 
@@ -148,7 +155,7 @@ class S3ObjectSource implements ObjectSource {
     const body = response.Body as (Readable & AsyncIterable<Uint8Array>) | undefined;
     let finished = false;
     try {
-      this.checkVersion(response, from);
+      checkPinnedResponse(this, response, from);
       if (!body) throw new BodyInterrupted('the response has no body');
       const chunks = body[Symbol.asyncIterator]();
       let offset = from;
@@ -173,29 +180,6 @@ class S3ObjectSource implements ObjectSource {
       if (offset < end) throw new BodyInterrupted(`the body ended after ${offset - from} of ${end - from} bytes`);
     } finally {
       if (!finished) body?.destroy();
-    }
-  }
-
-  /** Servers that ignore If-Match (s3rver does) still say which version and which range they sent. */
-  private checkVersion(response: { ETag?: string; VersionId?: string; ContentRange?: string }, from: number): void {
-    if (this.etag && response.ETag && response.ETag !== this.etag)
-      throw new ObjectChangedError(`the object changed while being read (ETag ${this.etag} → ${response.ETag})`, {
-        uri: this.uri,
-      });
-    if (this.versionId && response.VersionId && response.VersionId !== this.versionId)
-      throw new ObjectChangedError('the object changed while being read (version id)', { uri: this.uri });
-    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(response.ContentRange ?? '');
-    if (range) {
-      if (Number(range[3]) !== this.size)
-        throw new ObjectChangedError(`the object changed while being read (size ${this.size} → ${range[3]})`, {
-          uri: this.uri,
-        });
-      if (Number(range[1]) !== from)
-        throw new TransientStoreError(`asked for bytes from ${from}, the server sent from ${range[1]}`, {
-          uri: this.uri,
-        });
-    } else if (from !== 0) {
-      throw new MindletError('UNSUPPORTED', 'the storage server ignored the Range header of a GET', { file: this.uri });
     }
   }
 }
