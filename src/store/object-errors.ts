@@ -80,7 +80,7 @@ export function isMissing(error: unknown): boolean {
 }
 
 /** True for failures a later attempt may not meet: the network, S3's 5xx, throttling. */
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   const sdk = (error ?? {}) as SdkLikeError;
   const status = sdk.$metadata?.httpStatusCode;
   if (status !== undefined && (status >= 500 || status === 429)) return true;
@@ -96,11 +96,13 @@ export function isTransient(error: unknown): boolean {
  */
 export type StoreAccess = 'read' | 'pinned-read' | 'write' | 'list';
 
+// S3 answers 403 for a missing key when the caller may not list the bucket, so a read names both causes.
+const READ_DENIED = 'the object may not exist, or the caller lacks s3:GetObject on it and s3:ListBucket on the bucket';
+
 /** The permission each access needs, named in an access-denied message. */
 const DENIED: Record<StoreAccess, string> = {
-  // S3 answers 403 for a missing key when the caller may not list the bucket, so a read names both causes.
-  read: 'the object may not exist, or the caller lacks s3:GetObject on it and s3:ListBucket on the bucket',
-  'pinned-read': 'the object may not exist, or the caller lacks s3:GetObject on it and s3:ListBucket on the bucket',
+  read: READ_DENIED,
+  'pinned-read': READ_DENIED,
   write: 'the caller lacks s3:PutObject on it',
   list: 'the caller lacks s3:ListBucket on the bucket',
 };
