@@ -223,7 +223,7 @@ function s3Env(endpoint: string): void {
 async function uploadFolder(endpoint: string, folder: string, prefix: string): Promise<void> {
   s3Env(endpoint);
   const { createS3Client } = await import('../src/store/s3-client.js');
-  const { openObjectSink } = await import('../src/store/object-stream.js');
+  const { openObjectSink } = await import('../src/store/object-sink.js');
   const { readdirSync } = await import('node:fs');
   const s3 = createS3Client();
   for (const name of readdirSync(folder)) {

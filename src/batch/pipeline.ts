@@ -12,19 +12,13 @@ import { isMindletError, MindletError, ServingError } from '../errors.js';
 import { StoreModelRepository } from '../repository/store-repository.js';
 import type { ServedModel } from '../repository/types.js';
 import { batchDimension } from '../runtime/batching.js';
+import { readJsonObject, writeJsonObject } from '../store/json-objects.js';
 import type { Manifest, PlacementTarget } from '../store/manifest.js';
 import { ModelStore } from '../store/model-store.js';
-import {
-  headObject,
-  ObjectChangedError,
-  type ObjectSinkOptions,
-  type ObjectSourceOptions,
-  openObjectSink,
-  openObjectSource,
-  readJsonObject,
-  TransientStoreError,
-  writeJsonObject,
-} from '../store/object-stream.js';
+import { ObjectChangedError, TransientStoreError } from '../store/object-errors.js';
+import { headObject } from '../store/object-head.js';
+import { type ObjectSinkOptions, openObjectSink } from '../store/object-sink.js';
+import { type ObjectSourceOptions, openObjectSource } from '../store/object-source.js';
 import { parseModelUri } from '../store/uri.js';
 import { codecForKey } from './formats/index.js';
 import { MicroBatcher, type MicroBatchPlan, planMicroBatch } from './micro-batch.js';

@@ -3,7 +3,8 @@
  * the input objects under the input prefix. An input is pending until a status exists for its current version.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { listObjects, readJsonObject } from '../store/object-stream.js';
+import { readJsonObject } from '../store/json-objects.js';
+import { listObjects } from '../store/object-listing.js';
 import { codecForKey } from './formats/index.js';
 import { sameEtag } from './pipeline.js';
 import { BATCH_MARKER, joinPrefix, parseBatchPrefix, STATUS_SUFFIX } from './prefixes.js';

@@ -1,6 +1,7 @@
 /**
  * The store's byte streams: one object version read in ranges, one object written in order and published whole. S3
- * and local files implement them (object-stream.ts); batch formats read and write through them without seeing S3.
+ * and local files implement them (object-source.ts, object-sink.ts); batch formats read and write through them
+ * without seeing S3.
  */
 
 /** Bytes of one object version. Every read is pinned to that version (S3: If-Match on the ETag, or its versionId). */

@@ -4,14 +4,16 @@
  * keyed by that ETag, so a warm or restarted process pays one HEAD instead of a download.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import type { Stats } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { MindletError } from '../errors.js';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { isMindletError, MindletError } from '../errors.js';
+import { readJsonObject } from './json-objects.js';
 import { MANIFEST_FILE, type Manifest, parseManifest } from './manifest.js';
 import { defaultCacheDir, defaultCacheMaxBytes, ObjectCache } from './object-cache.js';
+import { fileError, noSuchObject, ObjectChangedError, positiveInteger, s3Error, tooLarge } from './object-errors.js';
+import { checkPinnedResponse, headObject, headS3, localEtag } from './object-head.js';
 import { createS3Client } from './s3-client.js';
 import { type FileLocation, type ModelLocation, type S3Location, siblingLocation, toModelLocation } from './uri.js';
 
@@ -77,9 +79,6 @@ interface Waiter {
   reject(error: unknown): void;
 }
 
-/** The object changed between HEAD and a part (ETag, size or precondition): the fetch starts over. */
-class ObjectChanged extends Error {}
-
 /** A part's body broke off mid-stream (socket reset, premature close): worth another try. */
 class PartInterrupted extends Error {}
 
@@ -96,10 +95,10 @@ export class ModelStore {
     this.ownsClient = options.s3 === undefined;
     this.cache = new ObjectCache(
       options.cacheDir ?? defaultCacheDir(),
-      positive(options.cacheMaxBytes ?? defaultCacheMaxBytes(), 'cacheMaxBytes', true),
+      positiveInteger(options.cacheMaxBytes ?? defaultCacheMaxBytes(), 'ModelStore cacheMaxBytes', true),
     );
-    this.partSize = positive(options.partSizeBytes ?? DEFAULT_PART_BYTES, 'partSizeBytes');
-    this.concurrency = positive(options.concurrency ?? DEFAULT_CONCURRENCY, 'concurrency');
+    this.partSize = positiveInteger(options.partSizeBytes ?? DEFAULT_PART_BYTES, 'ModelStore partSizeBytes');
+    this.concurrency = positiveInteger(options.concurrency ?? DEFAULT_CONCURRENCY, 'ModelStore concurrency');
   }
 
   get cacheDir(): string {
@@ -117,33 +116,23 @@ export class ModelStore {
   /** Version of an object without its bytes; local files get a stable ETag from size and mtime. */
   async head(uri: string | ModelLocation): Promise<ObjectVersion> {
     const location = toModelLocation(uri);
-    if (location.kind === 'file') {
-      let info: Stats;
-      try {
-        info = await stat(location.path);
-      } catch (error) {
-        throw fileError(error, location);
-      }
-      if (info.isDirectory())
-        throw new MindletError('INVALID_ARGUMENT', 'is a directory, not a model file', { file: location.path });
-      return { etag: localEtag(info), size: info.size, lastModified: info.mtime };
-    }
-    return this.headS3(location);
+    if (location.kind === 's3') return this.version(location);
+    const head = await headObject(location);
+    if (!head) throw new MindletError('NOT_FOUND', 'no such file', { file: location.path });
+    return head;
   }
 
   /** `mindlet.json` beside the model; undefined when there is none. */
   async readManifest(modelUri: string | ModelLocation): Promise<Manifest | undefined> {
     const model = toModelLocation(modelUri);
     const location = siblingLocation(model, MANIFEST_FILE);
-    const text = location.kind === 'file' ? await readLocalManifest(location) : await this.readS3Manifest(location);
-    if (text === undefined) return undefined;
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new MindletError('INVALID_FORMAT', `not JSON: ${(error as Error).message}`, { file: location.uri });
-    }
-    const manifest = parseManifest(json, location.uri);
+    const read = { maxBytes: MAX_MANIFEST_BYTES, ...(location.kind === 's3' ? { s3: this.s3 } : {}) };
+    const found = await readJsonObject(location, read).catch((error: unknown) => {
+      if (!(isMindletError(error) && error.code === 'LIMIT_EXCEEDED')) throw error;
+      throw new MindletError('INVALID_FORMAT', `manifest is over ${MAX_MANIFEST_BYTES} bytes`, { file: location.uri });
+    });
+    if (!found) return undefined;
+    const manifest = parseManifest(found.value, location.uri);
     const modelFile =
       model.kind === 'file' ? path.basename(model.path) : model.key.slice(model.key.lastIndexOf('/') + 1);
     if (manifest.model !== modelFile)
@@ -176,7 +165,7 @@ export class ModelStore {
       }
       const joined = shared;
       if (joined.size !== undefined && options.maxBytes !== undefined && joined.size > options.maxBytes) {
-        reject(tooLarge(location.uri, joined.size, options.maxBytes));
+        reject(tooLarge(location.uri, options.maxBytes, joined.size));
         return;
       }
       const signal = options.signal;
@@ -224,7 +213,7 @@ export class ModelStore {
     const started = performance.now();
     const signal = shared.controller.signal;
     for (let attempt = 0; ; attempt++) {
-      const version = await this.headS3(location, signal);
+      const version = await this.version(location, signal);
       admit(shared, location.uri, version.size);
       const progress = (done: number) => {
         for (const waiter of shared.waiters) waiter.onProgress?.(done, version.size);
@@ -252,7 +241,8 @@ export class ModelStore {
         const downloadMs = performance.now() - started;
         return { uri: location.uri, bytes, etag: version.etag, size: version.size, from: 's3', downloadMs, path: file };
       } catch (error) {
-        if (!(error instanceof ObjectChanged)) throw error;
+        // The object changed between HEAD and a part (ETag, size or precondition): start over with the new version.
+        if (!(error instanceof ObjectChangedError)) throw error;
         if (attempt > 0)
           throw new Error(`${location.uri}: the object changed during two downloads in a row; try again`);
       }
@@ -341,64 +331,42 @@ export class ModelStore {
       ...(etag ? { IfMatch: etag } : {}),
     });
     const response = await this.s3.send(command, { abortSignal: signal }).catch((error) => {
-      throw s3Error(error, location);
+      throw s3Error(error, location, 'pinned-read');
     });
     const body = response.Body as (AsyncIterable<Uint8Array> & { destroy?(): void }) | undefined;
-    // Servers that ignore If-Match still say which version they sent.
-    const total = /\/(\d+)$/.exec(response.ContentRange ?? '')?.[1];
-    if (
-      (etag && response.ETag && response.ETag !== etag) ||
-      (total !== undefined && Number(total) !== into.byteLength)
-    ) {
+    try {
+      checkPinnedResponse({ uri: location.uri, etag, size: into.byteLength }, response, start);
+    } catch (error) {
       body?.destroy?.();
-      throw new ObjectChanged();
+      throw error;
     }
     let offset = start;
     try {
       for await (const chunk of body ?? []) {
         if (signal.aborted) throw signal.reason;
-        if (offset + chunk.byteLength > end) throw new ObjectChanged();
+        if (offset + chunk.byteLength > end)
+          throw new ObjectChangedError('the object changed while being read (a part is too long)', {
+            uri: location.uri,
+          });
         into.set(chunk, offset);
         offset += chunk.byteLength;
         received(chunk.byteLength);
       }
     } catch (error) {
       body?.destroy?.();
-      if (error instanceof ObjectChanged || signal.aborted) throw error;
+      if (error instanceof ObjectChangedError || signal.aborted) throw error;
       throw new PartInterrupted(`${location.uri}: download interrupted`, { cause: error });
     }
     if (signal.aborted) throw signal.reason;
-    if (offset !== end) throw new ObjectChanged();
+    if (offset !== end)
+      throw new ObjectChangedError('the object changed while being read (a part is too short)', { uri: location.uri });
   }
 
-  private async headS3(location: S3Location, signal?: AbortSignal): Promise<ObjectVersion> {
-    try {
-      const head = await this.s3.send(
-        new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }),
-        signal ? { abortSignal: signal } : {},
-      );
-      const version: ObjectVersion = { etag: head.ETag ?? '', size: Number(head.ContentLength ?? 0) };
-      if (head.LastModified) version.lastModified = head.LastModified;
-      return version;
-    } catch (error) {
-      throw s3Error(error, location);
-    }
-  }
-
-  private async readS3Manifest(location: S3Location): Promise<string | undefined> {
-    try {
-      const response = await this.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
-      if ((response.ContentLength ?? 0) > MAX_MANIFEST_BYTES) {
-        (response.Body as { destroy?(): void } | undefined)?.destroy?.();
-        throw manifestTooLarge(location.uri);
-      }
-      return (await response.Body?.transformToString('utf8')) ?? '';
-    } catch (error) {
-      if (error instanceof MindletError) throw error;
-      const mapped = s3Error(error, location);
-      if (mapped instanceof MindletError && mapped.code === 'NOT_FOUND' && !isAccessDenied(error)) return undefined;
-      throw mapped;
-    }
+  /** One HEAD: the version every part of the download is pinned to. */
+  private async version(location: S3Location, signal?: AbortSignal): Promise<ObjectVersion> {
+    const head = await headS3(this.s3, location, signal);
+    if (!head) throw noSuchObject(location);
+    return { etag: head.etag, size: head.size, ...(head.lastModified ? { lastModified: head.lastModified } : {}) };
   }
 }
 
@@ -415,8 +383,8 @@ async function fetchLocal(location: FileLocation, options: FetchOptions): Promis
     if (info.isDirectory())
       throw new MindletError('INVALID_ARGUMENT', 'is a directory, not a model file', { file: location.path });
     if (options.maxBytes !== undefined && info.size > options.maxBytes)
-      throw tooLarge(location.uri, info.size, options.maxBytes);
-    if (info.size > bufferConstants.MAX_LENGTH) throw tooLarge(location.uri, info.size, bufferConstants.MAX_LENGTH);
+      throw tooLarge(location.uri, options.maxBytes, info.size);
+    if (info.size > bufferConstants.MAX_LENGTH) throw tooLarge(location.uri, bufferConstants.MAX_LENGTH, info.size);
     const bytes = await handle.readFile(options.signal ? { signal: options.signal } : {});
     options.onProgress?.(bytes.byteLength, bytes.byteLength);
     return {
@@ -435,24 +403,6 @@ async function fetchLocal(location: FileLocation, options: FetchOptions): Promis
   }
 }
 
-async function readLocalManifest(location: FileLocation): Promise<string | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(location.path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fileError(error, location);
-  }
-  try {
-    if ((await handle.stat()).size > MAX_MANIFEST_BYTES) throw manifestTooLarge(location.uri);
-    return await handle.readFile('utf8');
-  } catch (error) {
-    throw fileError(error, location);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** After HEAD: callers whose limit the object exceeds leave now; none left means nothing to download. */
 function admit(shared: SharedFetch, uri: string, size: number): void {
   shared.size = size;
@@ -460,67 +410,7 @@ function admit(shared: SharedFetch, uri: string, size: number): void {
     const limit = Math.min(waiter.maxBytes ?? Number.POSITIVE_INFINITY, bufferConstants.MAX_LENGTH);
     if (size <= limit) continue;
     shared.waiters.delete(waiter);
-    waiter.reject(tooLarge(uri, size, limit));
+    waiter.reject(tooLarge(uri, limit, size));
   }
   if (shared.waiters.size === 0) throw new Error('no caller is waiting for this object');
-}
-
-/** Size and mtime (ns) in hex, as web servers make weak ETags for files. */
-export function localEtag(info: Stats): string {
-  return `"${info.size.toString(16)}-${Math.trunc(info.mtimeMs * 1000).toString(16)}"`;
-}
-
-function tooLarge(uri: string, size: number, limit: number): MindletError {
-  return new MindletError('LIMIT_EXCEEDED', `object is ${size} bytes, over the limit of ${limit}`, { file: uri });
-}
-
-function manifestTooLarge(uri: string): MindletError {
-  return new MindletError('INVALID_FORMAT', `manifest is over ${MAX_MANIFEST_BYTES} bytes`, { file: uri });
-}
-
-function isAccessDenied(error: unknown): boolean {
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return name === 'AccessDenied' || name === 'Forbidden' || $metadata?.httpStatusCode === 403;
-}
-
-/** S3's answers as mindlet errors; anything else (network, credentials) passes through unchanged. */
-function s3Error(error: unknown, location: S3Location): unknown {
-  if (error instanceof MindletError || error instanceof ObjectChanged) return error;
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  const status = $metadata?.httpStatusCode;
-  if (name === 'NoSuchBucket')
-    return new MindletError('NOT_FOUND', `no such bucket ${location.bucket}`, { file: location.uri, cause: error });
-  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404)
-    return new MindletError('NOT_FOUND', 'no such object (or bucket)', { file: location.uri, cause: error });
-  if (name === 'PreconditionFailed' || status === 412 || name === 'InvalidRange' || status === 416)
-    return new ObjectChanged();
-  if (isAccessDenied(error))
-    // S3 answers 403 for a missing key when the caller may not list the bucket, so both causes are named.
-    return new MindletError(
-      'NOT_FOUND',
-      'access denied (the object may not exist, or the caller lacks s3:GetObject on it and s3:ListBucket on the bucket)',
-      { file: location.uri, cause: error },
-    );
-  return error;
-}
-
-function fileError(error: unknown, location: FileLocation): unknown {
-  if (error instanceof MindletError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR')
-    return new MindletError('NOT_FOUND', 'no such file', { file: location.path, cause: error });
-  if (code === 'EISDIR')
-    return new MindletError('INVALID_ARGUMENT', 'is a directory, not a model file', { file: location.path });
-  if (code === 'EACCES' || code === 'EPERM')
-    return new MindletError('NOT_FOUND', 'permission denied', { file: location.path, cause: error });
-  return error;
-}
-
-function positive(value: number, name: string, allowZero = false): number {
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1))
-    throw new MindletError(
-      'INVALID_ARGUMENT',
-      `ModelStore ${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${value}`,
-    );
-  return value;
 }

@@ -15,6 +15,7 @@ import { loadModel } from '../model/load.js';
 import { resolveKeyRef } from './key-ref.js';
 import { buildManifest, MANIFEST_FILE, type Manifest } from './manifest.js';
 import { checkModelName, checkModelVersion, isValidModelName } from './names.js';
+import { s3Error } from './object-errors.js';
 import { createS3Client } from './s3-client.js';
 import { parseS3Prefix, s3Location } from './uri.js';
 
@@ -96,18 +97,22 @@ export async function publishModel(options: PublishOptions): Promise<PublishResu
     const total = bytes.byteLength;
     options.onProgress?.(0, total);
     upload.on('httpUploadProgress', (event) => options.onProgress?.(Math.min(event.loaded ?? 0, total), total));
-    await upload.done();
+    await upload.done().catch((error: unknown) => {
+      throw s3Error(error, modelLocation, 'write');
+    });
     options.onProgress?.(total, total);
-    await client.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: manifestLocation.key,
-        Body: `${JSON.stringify(manifest, null, 2)}\n`,
-        ContentType: 'application/json',
-      }),
-    );
-  } catch (error) {
-    throw uploadError(error, modelLocation.uri);
+    await client
+      .send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: manifestLocation.key,
+          Body: `${JSON.stringify(manifest, null, 2)}\n`,
+          ContentType: 'application/json',
+        }),
+      )
+      .catch((error: unknown) => {
+        throw s3Error(error, manifestLocation, 'write');
+      });
   } finally {
     if (!options.s3) client.destroy();
   }
@@ -148,16 +153,4 @@ function refuseExternalWeights(model: Model, file: string): void {
         );
     }
   }
-}
-
-function uploadError(error: unknown, uri: string): unknown {
-  if (error instanceof MindletError) return error;
-  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  if (name === 'NoSuchBucket') return new MindletError('NOT_FOUND', 'no such bucket', { file: uri, cause: error });
-  if (name === 'AccessDenied' || $metadata?.httpStatusCode === 403)
-    return new MindletError('INVALID_ARGUMENT', 'access denied: publishing needs s3:PutObject on the destination', {
-      file: uri,
-      cause: error,
-    });
-  return error;
 }

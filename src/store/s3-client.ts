@@ -50,3 +50,12 @@ function isLocalEndpoint(endpoint: string | undefined): boolean {
     return false;
   }
 }
+
+let sharedClient: S3Client | undefined;
+
+/** The client a caller passed, else one made from the environment on first use and shared by every later caller. */
+export function sharedS3Client(options: { s3?: S3Client | undefined } = {}): S3Client {
+  if (options.s3) return options.s3;
+  sharedClient ??= createS3Client();
+  return sharedClient;
+}

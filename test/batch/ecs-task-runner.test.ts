@@ -21,8 +21,8 @@ import { BatchPipeline, isPermanentBatchError } from '../../src/batch/pipeline.j
 import { TASK_JOB_ENV, type TaskJobSpec } from '../../src/batch/task-job-spec.js';
 import type { ObjectStatus } from '../../src/batch/types.js';
 import { MindletError } from '../../src/errors.js';
+import { readJsonObject } from '../../src/store/json-objects.js';
 import { ModelStore } from '../../src/store/model-store.js';
-import { readJsonObject } from '../../src/store/object-stream.js';
 import { publishModel } from '../../src/store/publish.js';
 import { encodeNpy } from '../../src/tensor/npy.js';
 import { type LocalEcs, startLocalEcs } from '../tools/ecs-server.js';

@@ -12,7 +12,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobOutcome } from '../../src/batch/types.js';
 import { loadSession } from '../../src/runtime/session.js';
-import { openObjectSink } from '../../src/store/object-stream.js';
+import { openObjectSink } from '../../src/store/object-sink.js';
 import { decodeNpy, encodeNpyHeader } from '../../src/tensor/npy.js';
 import { buildReferenceNet } from '../tools/reference-nets/index.js';
 import { type LocalS3, startLocalS3 } from '../tools/s3-server.js';

@@ -14,7 +14,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskJobSpec } from '../../src/batch/task-job-spec.js';
 import type { ObjectStatus } from '../../src/batch/types.js';
-import { readJsonObject } from '../../src/store/object-stream.js';
+import { readJsonObject } from '../../src/store/json-objects.js';
 import { publishModel } from '../../src/store/publish.js';
 import { encodeNpy } from '../../src/tensor/npy.js';
 import { type LocalEcs, startLocalEcs } from '../tools/ecs-server.js';

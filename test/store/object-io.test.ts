@@ -7,17 +7,13 @@ import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { MindletError } from '../../src/errors.js';
-import {
-  headObject,
-  type ListedObject,
-  listObjects,
-  ObjectChangedError,
-  openObjectSink,
-  openObjectSource,
-  readJsonObject,
-  TransientStoreError,
-  writeJsonObject,
-} from '../../src/store/object-stream.js';
+import { readJsonObject, writeJsonObject } from '../../src/store/json-objects.js';
+import { ModelStore } from '../../src/store/model-store.js';
+import { ObjectChangedError, TransientStoreError } from '../../src/store/object-errors.js';
+import { headObject } from '../../src/store/object-head.js';
+import { type ListedObject, listObjects } from '../../src/store/object-listing.js';
+import { openObjectSink } from '../../src/store/object-sink.js';
+import { openObjectSource } from '../../src/store/object-source.js';
 import { createTestS3Client, type FaultProxy, startFaultProxy } from '../tools/fault-proxy.js';
 import { type LocalS3, startLocalS3 } from '../tools/s3-server.js';
 import { allowS3rverContinuationTokens } from '../tools/s3rver-list-shim.js';
@@ -38,7 +34,7 @@ beforeAll(async () => {
   await s3.createBucket(BUCKET);
   proxy = await startFaultProxy(s3.endpoint);
   client = createTestS3Client(proxy.endpoint);
-  temp = mkdtempSync(path.join(os.tmpdir(), 'mindlet-object-stream-'));
+  temp = mkdtempSync(path.join(os.tmpdir(), 'mindlet-object-io-'));
 });
 
 afterAll(async () => {
@@ -225,7 +221,7 @@ describe('S3 sources', () => {
     expect(proxy.injected['drop-mid-body']).toBe(3);
   });
 
-  test('errors are sorted: 5xx past the SDK retries is transient, 403 is a permanent INVALID_ARGUMENT', async () => {
+  test('errors are sorted: 5xx past the SDK retries is transient, 403 is a permanent NOT_FOUND', async () => {
     await put('read/errors.bin', randomBytes(100));
     const source = await openObjectSource(`s3://${BUCKET}/read/errors.bin`, { s3: client });
     proxy.rules.push({ method: 'GET', action: { kind: 'status', status: 500 } });
@@ -239,8 +235,34 @@ describe('S3 sources', () => {
     proxy.reset();
     proxy.rules.push({ method: 'HEAD', action: { kind: 'status', status: 403 } });
     const denied = await openObjectSource(`s3://${BUCKET}/read/errors.bin`, { s3: client }).catch((e: unknown) => e);
-    expect(denied).toMatchObject({ code: 'INVALID_ARGUMENT' });
-    expect((denied as Error).message).toContain(`access denied to s3://${BUCKET}/read/errors.bin`);
+    // Was INVALID_ARGUMENT here but NOT_FOUND in ModelStore; the store now has one mapping: S3 answers 403 for a
+    // missing key when the caller may not list the bucket, so a 403 is NOT_FOUND with a message naming both causes.
+    expect(denied).toMatchObject({ code: 'NOT_FOUND' });
+    expect((denied as Error).message).toContain(
+      `s3://${BUCKET}/read/errors.bin: access denied (the object may not exist`,
+    );
+    expect((denied as Error).message).toContain('s3:ListBucket');
+  });
+
+  test('ModelStore sorts S3 errors as sources do: one mapper for the store', async () => {
+    await put('read/model.bin', randomBytes(100));
+    const uri = `s3://${BUCKET}/read/model.bin`;
+    const store = new ModelStore({ s3: client, cacheDir: path.join(temp, 'model-cache') });
+    proxy.rules.push({ method: 'HEAD', action: { kind: 'status', status: 403 } });
+    const fromSource = await openObjectSource(uri, { s3: client }).catch((e: unknown) => e);
+    for (const attempt of [() => store.fetch(uri), () => store.head(uri)]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MindletError);
+      expect(error).toMatchObject({ code: 'NOT_FOUND', message: (fromSource as Error).message });
+    }
+    proxy.reset();
+    // A manifest that may exist but cannot be read is an error, not "no manifest".
+    proxy.rules.push({ method: 'GET', action: { kind: 'status', status: 403 } });
+    await expect(store.readManifest(uri)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    proxy.reset();
+    proxy.rules.push({ method: 'HEAD', action: { kind: 'status', status: 500 } });
+    await expect(store.head(uri)).rejects.toBeInstanceOf(TransientStoreError);
+    store.close();
   });
 });
 
