@@ -3,16 +3,23 @@
  * envelopes in the messages) or straight from an EventBridge rule, become predictions under the output prefix. The
  * model and its pipeline open once per execution environment, at module init. Each SQS message succeeds or fails on
  * its own (`batchItemFailures`); an object that fails permanently, or too many times, is dead-lettered with its
- * reason. Configuration comes from the environment (README.md).
+ * reason, by the rules every batch runner shares (src/batch/delivery). Configuration comes from the environment
+ * (README.md).
  */
 import os from 'node:os';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type DeadLetterSink, SqsDeadLetterQueue } from '../src/batch/dead-letter.js';
+import {
+  attemptsFromReceiveCount,
+  type DeliveryLog,
+  JobDelivery,
+  type MessageDelivery,
+} from '../src/batch/delivery/index.js';
 import { EcsTaskRunner, taskPlacementByPolicy } from '../src/batch/ecs-task-runner.js';
 import { isEventBridgeEvent, jobsFromEventBridgeEvent, jobsFromSqsRecord } from '../src/batch/events.js';
-import { BatchPipeline, type BatchPipelineOptions, isPermanentBatchError } from '../src/batch/pipeline.js';
+import { BatchPipeline, type BatchPipelineOptions } from '../src/batch/pipeline.js';
 import type { JobOutcome, ObjectJob } from '../src/batch/types.js';
 import { createTelemetry } from './telemetry.js';
 
@@ -186,180 +193,79 @@ async function openPipeline(config: Config): Promise<BatchPipeline> {
   return opening;
 }
 
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function recordOutcome(job: ObjectJob, outcome: JobOutcome): void {
-  if (outcome.kind === 'skipped') {
-    metrics.addMetric('ObjectsSkipped', MetricUnit.Count, 1);
-    logger.info('object skipped', { input: job.input, reason: outcome.reason, status: outcome.statusUri });
-    return;
-  }
-  const { status } = outcome;
-  if (outcome.kind === 'handed-off') {
-    metrics.addMetric('ObjectsHandedOff', MetricUnit.Count, 1);
-    logger.info('object handed off', { input: job.input, handoff: status.handoff, reason: status.reason });
-    return;
-  }
-  metrics.addMetric('ObjectsDone', MetricUnit.Count, 1);
-  metrics.addMetric('RecordsOk', MetricUnit.Count, status.records.ok);
-  metrics.addMetric('RecordsFailed', MetricUnit.Count, status.records.failed);
-  metrics.addMetric('ReadMs', MetricUnit.Milliseconds, status.timings.readMs);
-  metrics.addMetric('InferenceMs', MetricUnit.Milliseconds, status.timings.inferenceMs);
-  metrics.addMetric('WriteMs', MetricUnit.Milliseconds, status.timings.writeMs);
-  logger.info('object done', {
-    input: job.input,
-    output: status.output?.uri,
-    records: status.records,
-    batchSize: status.batchSize,
-    timings: status.timings,
-    trigger: job.trigger,
-  });
-}
-
-interface Delivery {
-  /** Deliveries so far (SQS ApproximateReceiveCount); undefined for a direct invocation (Lambda retries it). */
-  attempts: number | undefined;
-  messageId?: string;
-  body?: string;
-}
-
-/** What became of one job: handled (done, skipped or dead-lettered) or to be retried. */
-type JobResult = 'handled' | 'retry';
-
-async function runJob(
-  active: BatchPipeline,
-  config: Config,
-  deadLetters: DeadLetterSink | undefined,
-  job: ObjectJob,
-  delivery: Delivery,
-): Promise<JobResult> {
-  const parent = tracer.getSegment();
-  const subsegment = parent?.addNewSubsegment('### object');
-  if (subsegment) tracer.setSegment(subsegment);
-  try {
-    tracer.putMetadata('job', job);
-    const outcome = await active.process(job, delivery.attempts === undefined ? {} : { attempts: delivery.attempts });
-    recordOutcome(job, outcome);
-    return 'handled';
-  } catch (error) {
-    tracer.addErrorAsMetadata(error as Error);
-    const reason = reasonOf(error);
-    const attempts = delivery.attempts;
-    const permanent = isPermanentBatchError(error);
-    const exhausted = attempts !== undefined && attempts >= config.maxAttempts;
-    if (!permanent && !exhausted) {
-      metrics.addMetric('ObjectsFailed', MetricUnit.Count, 1);
-      logger.warn('object failed, will retry', { input: job.input, reason, attempts, trigger: job.trigger });
-      await recordFailure(active, job, error, 'failed', attempts);
-      return 'retry';
+/** What differs in Lambda: Powertools logs, EMF metrics and an X-Ray subsegment per object. */
+const deliveryLog: DeliveryLog = {
+  log: (level, message, fields) => {
+    if (level === 'ERROR') logger.error(message, fields);
+    else if (level === 'WARN') logger.warn(message, fields);
+    else logger.info(message, fields);
+  },
+  note: (event) => {
+    if (event.kind === 'outcome') addOutcomeMetrics(event.outcome);
+    else if (event.kind === 'failed') {
+      tracer.addErrorAsMetadata(event.error as Error);
+      const metric = event.verdict.action === 'retry' ? 'ObjectsFailed' : 'ObjectsDeadLettered';
+      metrics.addMetric(metric, MetricUnit.Count, 1);
+    } else if (event.kind === 'poison') metrics.addMetric('MessagesDeadLettered', MetricUnit.Count, 1);
+  },
+  span: async (job, work) => {
+    const parent = tracer.getSegment();
+    const subsegment = parent?.addNewSubsegment('### object');
+    if (subsegment) tracer.setSegment(subsegment);
+    try {
+      tracer.putMetadata('job', job);
+      return await work();
+    } finally {
+      subsegment?.close();
+      if (parent) tracer.setSegment(parent);
     }
-    metrics.addMetric('ObjectsDeadLettered', MetricUnit.Count, 1);
-    logger.error('object dead-lettered', {
-      input: job.input,
-      reason,
-      attempts,
-      permanent,
-      trigger: job.trigger,
-      deadLetterQueue: config.deadLetterQueueUrl,
-    });
-    await recordFailure(active, job, error, 'dead-lettered', attempts);
-    // Without a queue of our own, failing the message hands it to the source queue's redrive policy.
-    if (!deadLetters) return 'retry';
-    // A letter that cannot be sent fails the message, so it comes back and is dead-lettered again.
-    await deadLetters.send({
-      job,
-      reason,
-      attempts: attempts ?? 1,
-      ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
-      ...(delivery.body === undefined ? {} : { originalBody: delivery.body }),
-      failedAt: new Date().toISOString(),
-    });
-    return 'handled';
-  } finally {
-    subsegment?.close();
-    if (parent) tracer.setSegment(parent);
+  },
+};
+
+function addOutcomeMetrics(outcome: JobOutcome): void {
+  if (outcome.kind === 'skipped') metrics.addMetric('ObjectsSkipped', MetricUnit.Count, 1);
+  else if (outcome.kind === 'handed-off') metrics.addMetric('ObjectsHandedOff', MetricUnit.Count, 1);
+  else {
+    const { status } = outcome;
+    metrics.addMetric('ObjectsDone', MetricUnit.Count, 1);
+    metrics.addMetric('RecordsOk', MetricUnit.Count, status.records.ok);
+    metrics.addMetric('RecordsFailed', MetricUnit.Count, status.records.failed);
+    metrics.addMetric('ReadMs', MetricUnit.Milliseconds, status.timings.readMs);
+    metrics.addMetric('InferenceMs', MetricUnit.Milliseconds, status.timings.inferenceMs);
+    metrics.addMetric('WriteMs', MetricUnit.Milliseconds, status.timings.writeMs);
   }
 }
 
-/** The status file is where users look; failing to write it must not change what happens to the message. */
-async function recordFailure(
-  active: BatchPipeline,
-  job: ObjectJob,
-  error: unknown,
-  state: 'failed' | 'dead-lettered',
-  attempts: number | undefined,
-): Promise<void> {
-  try {
-    const status = await active.recordFailure(job, error, { state, ...(attempts === undefined ? {} : { attempts }) });
-    if (!status) logger.warn('no status file written for failed object', { input: job.input, state });
-  } catch (statusError) {
-    logger.warn('status file for failed object not written', { input: job.input, state, error: statusError as Error });
-  }
-}
-
-/** A message or event that names no object (not JSON, not an S3 event): dead-letter it whole, without a status. */
-async function handlePoison(
-  deadLetters: DeadLetterSink | undefined,
-  error: unknown,
-  delivery: Delivery,
-): Promise<JobResult> {
-  metrics.addMetric('MessagesDeadLettered', MetricUnit.Count, 1);
-  logger.error('message dead-lettered', { messageId: delivery.messageId, reason: reasonOf(error) });
-  if (!deadLetters) return 'retry';
-  await deadLetters.send({
-    reason: reasonOf(error),
-    attempts: delivery.attempts ?? 1,
-    ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
-    ...(delivery.body === undefined ? {} : { originalBody: delivery.body }),
-    failedAt: new Date().toISOString(),
+function deliveryFor(active: BatchPipeline, setup: Served): JobDelivery {
+  return new JobDelivery({
+    pipeline: active,
+    maxAttempts: setup.config.maxAttempts,
+    deadLetters: setup.deadLetters ?? 'redrive',
+    ...(setup.config.deadLetterQueueUrl === undefined ? {} : { deadLetterQueueUrl: setup.config.deadLetterQueueUrl }),
+    log: deliveryLog,
   });
-  return 'handled';
 }
 
-/** Every job of one message or event; the message fails (retries) when any of its jobs must be retried. */
-async function runJobs(
-  active: BatchPipeline,
-  setup: Served,
-  parse: () => ObjectJob[],
-  delivery: Delivery,
-): Promise<void> {
-  let jobs: ObjectJob[];
-  try {
-    jobs = parse();
-  } catch (error) {
-    if ((await handlePoison(setup.deadLetters, error, delivery)) === 'retry')
-      throw new Error(`poison message ${delivery.messageId ?? ''}: ${reasonOf(error)}`);
-    return;
-  }
-  if (jobs.length === 0) logger.info('message names no new object', { messageId: delivery.messageId });
-  const retry: string[] = [];
-  // One object after another: each uses every engine thread, and a second would only double the memory.
-  for (const job of jobs)
-    if ((await runJob(active, setup.config, setup.deadLetters, job, delivery)) === 'retry') retry.push(job.input);
-  if (retry.length > 0) throw new Error(`objects to retry: ${retry.join(', ')}`);
-}
-
-function receiveCount(record: SQSRecord): number {
-  const count = Number(record.attributes?.ApproximateReceiveCount);
-  return Number.isSafeInteger(count) && count > 0 ? count : 1;
+/** Every job of one message or event; a message to be delivered again fails (a batch item failure, or the invoke). */
+async function runJobs(delivery: JobDelivery, parse: () => ObjectJob[], message: MessageDelivery): Promise<void> {
+  const result = await delivery.runMessage(parse, message);
+  if (result.retry) throw new Error(result.why);
 }
 
 const processor = new BatchProcessor(EventType.SQS);
 
-async function handleSqs(active: BatchPipeline, setup: Served, event: SQSEvent, context: Context) {
+async function handleSqs(delivery: JobDelivery, event: SQSEvent, context: Context) {
   const response = await processPartialResponse(
     event,
     (record: SQSRecord) =>
-      runJobs(active, setup, () => jobsFromSqsRecord(record), {
-        attempts: receiveCount(record),
+      runJobs(delivery, () => jobsFromSqsRecord(record), {
+        attempts: attemptsFromReceiveCount(record.attributes?.ApproximateReceiveCount),
         messageId: record.messageId,
         body: record.body,
       }),
     processor,
-    // Sequential, for the same reason as the jobs of one message; and a batch where every message failed still
-    // answers with its failures rather than throwing (each message is retried on its own either way).
+    // Sequential, as the jobs of one message are (each takes every engine thread); and a batch where every message
+    // failed still answers with its failures rather than throwing (each message is retried on its own either way).
     { context, processInParallel: false, throwOnFullBatchFailure: false },
   );
   logger.info('batch finished', {
@@ -388,10 +294,11 @@ export function handler(event: unknown, context: Context): Promise<SQSBatchRespo
         metrics.addMetric('LoadMs', MetricUnit.Milliseconds, unreportedLoadMs);
         unreportedLoadMs = undefined;
       }
-      if (isSqsEvent(event)) return await handleSqs(active, served, event, context);
+      const delivery = deliveryFor(active, served);
+      if (isSqsEvent(event)) return await handleSqs(delivery, event, context);
       if (isEventBridgeEvent(event)) {
         // Failing the invoke hands the event to Lambda's asynchronous retries and on-failure destination.
-        await runJobs(active, served, () => jobsFromEventBridgeEvent(event), {
+        await runJobs(delivery, () => jobsFromEventBridgeEvent(event), {
           attempts: undefined,
           body: JSON.stringify(event),
         });

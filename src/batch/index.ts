@@ -1,4 +1,18 @@
 /** Event-driven batch prediction: `mindlet/batch`. */
+export {
+  attemptsFromReceiveCount,
+  type DeliveryEvent,
+  type DeliveryLog,
+  type DeliveryLogLevel,
+  type DeliveryOptions,
+  type FailureVerdict,
+  JobDelivery,
+  type JobResult,
+  judgeFailure,
+  type MessageDelivery,
+  type MessageResult,
+  retryDelaySeconds,
+} from './delivery/index.js';
 export { EcsTaskRunner, type EcsTaskRunnerOptions, taskPlacementByPolicy } from './ecs-task-runner.js';
 export { codecForKey } from './formats/index.js';
 export { MAX_MICRO_BATCH, type MicroBatchPlan, planMicroBatch } from './micro-batch.js';

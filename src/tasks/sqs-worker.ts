@@ -1,10 +1,11 @@
 /**
  * The queue worker (`mindlet worker --queue-url ...`): the batch function's work in a long-running container task.
  * It long-polls the jobs queue, turns each message into jobs exactly as the function does (`jobsFromSqsRecord`),
- * predicts them through one open `BatchPipeline`, and settles the message the same way: deleted when every job was
- * handled (done, skipped or dead-lettered), dead-lettered when a job fails permanently or on its last attempt
- * (ApproximateReceiveCount), otherwise made visible again after a backoff. While a message is processed its
- * visibility timeout is renewed (a heartbeat), so a long job is never delivered to a second worker mid-flight.
+ * predicts them through one open `BatchPipeline`, and settles the message by the same rules (src/batch/delivery):
+ * deleted when every job was handled (done, skipped or dead-lettered), dead-lettered when a job fails permanently or
+ * on its last attempt (ApproximateReceiveCount), otherwise made visible again after a backoff. While a message is
+ * processed its visibility timeout is renewed (a heartbeat), so a long job is never delivered to a second worker
+ * mid-flight.
  *
  * Stopping (`stop`, on SIGTERM): no more receives; messages in flight finish within the drain timeout; any still
  * unfinished then are released (visibility 0) for another worker, never deleted; then the pipeline closes.
@@ -19,9 +20,15 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { createSqsClient, type DeadLetterSink, SqsDeadLetterQueue } from '../batch/dead-letter.js';
+import {
+  attemptsFromReceiveCount,
+  type DeliveryEvent,
+  JobDelivery,
+  MAX_RETRY_DELAY_SECONDS,
+  retryDelaySeconds,
+} from '../batch/delivery/index.js';
 import { jobsFromSqsRecord } from '../batch/events.js';
-import { BatchPipeline, type BatchPipelineOptions, isPermanentBatchError } from '../batch/pipeline.js';
-import type { JobOutcome, ObjectJob } from '../batch/types.js';
+import { BatchPipeline, type BatchPipelineOptions } from '../batch/pipeline.js';
 import { MindletError } from '../errors.js';
 import { regionFromEnv } from '../store/s3-client.js';
 import type { WorkerState } from './health.js';
@@ -49,8 +56,7 @@ export const SQS_WORKER_DEFAULTS = {
 export const MAX_VISIBILITY_SECONDS = 43_200;
 /** Longest wait SQS allows a long poll (ReceiveMessage WaitTimeSeconds). */
 export const MAX_WAIT_SECONDS = 20;
-/** Longest backoff before a failed message is delivered again. */
-export const MAX_RETRY_DELAY_SECONDS = 900;
+export { MAX_RETRY_DELAY_SECONDS };
 
 export interface SqsWorkerOptions {
   /** The jobs queue: S3 event notifications, EventBridge S3 events or SNS envelopes of either. */
@@ -138,7 +144,7 @@ export class SqsWorker {
   private readonly sqs: SQSClient;
   /** The client was made here, so the stop destroys it (its sockets would keep the process alive). */
   private readonly ownsSqs: boolean;
-  private readonly deadLetters: DeadLetterSink | undefined;
+  private readonly delivery: JobDelivery;
   private readonly log: WorkerLog;
   private readonly settings: Required<
     Pick<
@@ -162,10 +168,17 @@ export class SqsWorker {
     this.settings = settings;
     this.sqs = options.sqs ?? createSqsClient();
     this.ownsSqs = options.sqs === undefined;
-    this.deadLetters =
+    const deadLetters =
       options.deadLetters ??
       (options.deadLetterQueueUrl ? new SqsDeadLetterQueue(options.deadLetterQueueUrl, this.sqs) : undefined);
     this.log = options.log ?? silentLog;
+    this.delivery = new JobDelivery({
+      pipeline,
+      maxAttempts: settings.maxAttempts,
+      deadLetters: deadLetters ?? 'redrive',
+      ...(options.deadLetterQueueUrl === undefined ? {} : { deadLetterQueueUrl: options.deadLetterQueueUrl }),
+      log: { log: this.log, note: (event) => this.note(event) },
+    });
     this.stopBegun = new Promise((resolve) => {
       this.wake = resolve;
     });
@@ -303,10 +316,17 @@ export class SqsWorker {
 
   /** Runs a message's jobs and settles it; never rejects. */
   private async handle(entry: InFlight): Promise<void> {
-    const attempts = receiveCount(entry.message);
+    const attempts = attemptsFromReceiveCount(entry.message.Attributes?.ApproximateReceiveCount);
     let verdict: Verdict;
     try {
-      verdict = await this.runMessage(entry, attempts);
+      const record = sqsRecordOf(entry.message, this.options.queueUrl);
+      const result = await this.delivery.runMessage(() => jobsFromSqsRecord(record), {
+        attempts,
+        messageId: entry.messageId,
+        ...(entry.message.Body === undefined ? {} : { body: entry.message.Body }),
+        owned: () => !entry.settled,
+      });
+      verdict = result.retry ? 'retry' : 'delete';
     } catch (error) {
       // A dead letter that could not be sent: the message comes back and is dead-lettered again.
       this.log('ERROR', 'message failed, will retry', { messageId: entry.messageId, attempts, error });
@@ -321,7 +341,7 @@ export class SqsWorker {
         );
         this.counts.deleted++;
       } else {
-        const delay = this.retryDelay(attempts);
+        const delay = retryDelaySeconds(attempts, this.settings.retrySeconds);
         await this.changeVisibility(entry.receiptHandle, delay);
         this.counts.retried++;
         this.log('INFO', 'message to be retried', { messageId: entry.messageId, attempts, visibleInSeconds: delay });
@@ -332,117 +352,17 @@ export class SqsWorker {
     }
   }
 
-  /** Every job of one message, one after another; the message is retried when any job must be. */
-  private async runMessage(entry: InFlight, attempts: number): Promise<Verdict> {
-    const record = sqsRecordOf(entry.message, this.options.queueUrl);
-    let jobs: ObjectJob[];
-    try {
-      jobs = jobsFromSqsRecord(record);
-    } catch (error) {
-      return this.poison(entry, error, attempts);
-    }
-    if (jobs.length === 0) this.log('INFO', 'message names no new object', { messageId: entry.messageId });
-    const retry: string[] = [];
-    for (const job of jobs) {
-      if (entry.settled) return 'retry';
-      if ((await this.runJob(entry, job, attempts)) === 'retry') retry.push(job.input);
-    }
-    return retry.length > 0 ? 'retry' : 'delete';
-  }
-
-  private async runJob(entry: InFlight, job: ObjectJob, attempts: number): Promise<'handled' | 'retry'> {
-    this.log('INFO', 'object started', { input: job.input, messageId: entry.messageId, attempts });
-    try {
-      const outcome = await this.pipeline.process(job, { attempts });
-      this.recordOutcome(job, outcome);
-      return 'handled';
-    } catch (error) {
-      // Released by a stop that gave up waiting: this worker no longer owns the job, and writes nothing for it.
-      if (entry.settled) return 'retry';
-      const reason = reasonOf(error);
-      const permanent = isPermanentBatchError(error);
-      const exhausted = attempts >= this.settings.maxAttempts;
-      this.counts.objectsFailed++;
-      if (!permanent && !exhausted) {
-        this.log('WARN', 'object failed, will retry', { input: job.input, reason, attempts, trigger: job.trigger });
-        await this.recordFailure(job, error, 'failed', attempts);
-        return 'retry';
-      }
-      this.log('ERROR', 'object dead-lettered', {
-        input: job.input,
-        reason,
-        attempts,
-        permanent,
-        trigger: job.trigger,
-        deadLetterQueue: this.options.deadLetterQueueUrl,
-      });
-      await this.recordFailure(job, error, 'dead-lettered', attempts);
-      // Without a queue of our own, the source queue's redrive policy moves the message.
-      if (!this.deadLetters) return 'retry';
-      await this.deadLetters.send({
-        job,
-        reason,
-        attempts,
-        messageId: entry.messageId,
-        ...(entry.message.Body === undefined ? {} : { originalBody: entry.message.Body }),
-        failedAt: new Date().toISOString(),
-      });
-      this.counts.deadLettered++;
-      return 'handled';
-    }
-  }
-
-  /** A message that names no object (not JSON, not an S3 event): dead-lettered whole, without a status. */
-  private async poison(entry: InFlight, error: unknown, attempts: number): Promise<Verdict> {
-    this.log('ERROR', 'message dead-lettered', { messageId: entry.messageId, reason: reasonOf(error) });
-    if (!this.deadLetters) return 'retry';
-    await this.deadLetters.send({
-      reason: reasonOf(error),
-      attempts,
-      messageId: entry.messageId,
-      ...(entry.message.Body === undefined ? {} : { originalBody: entry.message.Body }),
-      failedAt: new Date().toISOString(),
-    });
-    this.counts.deadLettered++;
-    return 'delete';
-  }
-
-  private recordOutcome(job: ObjectJob, outcome: JobOutcome): void {
-    if (outcome.kind === 'skipped') {
-      this.counts.objectsSkipped++;
-      this.log('INFO', 'object skipped', { input: job.input, reason: outcome.reason, status: outcome.statusUri });
-      return;
-    }
-    const { status } = outcome;
-    if (outcome.kind === 'handed-off') {
-      this.counts.objectsDone++;
-      this.log('INFO', 'object handed off', { input: job.input, handoff: status.handoff, reason: status.reason });
-      return;
-    }
-    this.counts.objectsDone++;
-    this.log('INFO', 'object done', {
-      input: job.input,
-      output: status.output?.uri,
-      records: status.records,
-      batchSize: status.batchSize,
-      timings: status.timings,
-      trigger: job.trigger,
-    });
-  }
-
-  /** The status file is where users look; failing to write it must not change what happens to the message. */
-  private async recordFailure(
-    job: ObjectJob,
-    error: unknown,
-    state: 'failed' | 'dead-lettered',
-    attempts: number,
-  ): Promise<void> {
-    try {
-      const status = await this.pipeline.recordFailure(job, error, { state, attempts });
-      if (!status) this.log('WARN', 'no status file written for failed object', { input: job.input, state });
-    } catch (statusError) {
-      this.log('WARN', 'status file for failed object not written', { input: job.input, state, error: statusError });
-    }
+  /** The worker's counters, and a line for each object started (the drain reports what is in flight). */
+  private note(event: DeliveryEvent): void {
+    if (event.kind === 'started') {
+      const { messageId, attempts } = event.delivery;
+      this.log('INFO', 'object started', { input: event.job.input, messageId, attempts });
+    } else if (event.kind === 'outcome') {
+      // WorkerCounts keeps no hand-off count: a handed-off object is done as far as this worker goes.
+      if (event.outcome.kind === 'skipped') this.counts.objectsSkipped++;
+      else this.counts.objectsDone++;
+    } else if (event.kind === 'failed') this.counts.objectsFailed++;
+    else if (event.kind === 'dead-lettered') this.counts.deadLettered++;
   }
 
   /** Keeps messages in flight invisible: renews each one a third of the visibility timeout after the last time. */
@@ -491,11 +411,6 @@ export class SqsWorker {
       }),
     );
   }
-
-  private retryDelay(attempts: number): number {
-    const delay = this.settings.retrySeconds * 2 ** Math.min(Math.max(attempts - 1, 0), 20);
-    return Math.min(MAX_RETRY_DELAY_SECONDS, Math.round(delay));
-  }
 }
 
 /** The SQS record Lambda would hand the batch function for this message (what `jobsFromSqsRecord` reads). */
@@ -533,15 +448,6 @@ function queueArnOf(queueUrl: string): { region: string; arn: string } {
     // Not a URL: the ARN is only informational.
   }
   return { region, arn: '' };
-}
-
-function receiveCount(message: Message): number {
-  const count = Number(message.Attributes?.ApproximateReceiveCount);
-  return Number.isSafeInteger(count) && count > 0 ? count : 1;
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Resolves after `ms`; the timer does not hold the process open. */

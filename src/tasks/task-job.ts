@@ -1,11 +1,13 @@
 /**
  * One heavy batch job in a container task (`mindlet worker --job-env`): the batch function hands a job it should
  * not run itself to ECS RunTask with a `TaskJobSpec` in `MINDLET_JOB`; the task predicts it through the same
- * `BatchPipeline` (with no heavy runner: this is the heavy runner) and writes the same status file. The exit code
- * is what ECS shows: 0 when the job is done or its failure is recorded as permanent (running it again cannot help),
- * 1 when it failed transiently, was stopped before finishing, or could not start.
+ * `BatchPipeline` (with no heavy runner: this is the heavy runner) and writes the same status file, by the rules every
+ * batch runner shares (src/batch/delivery). The exit code is what ECS shows: 0 when the job is done or its failure is
+ * recorded as permanent (running it again cannot help), 1 when it failed transiently, was stopped before finishing,
+ * or could not start.
  */
-import { BatchPipeline, type BatchPipelineOptions, isPermanentBatchError } from '../batch/pipeline.js';
+import { JobDelivery } from '../batch/delivery/index.js';
+import { BatchPipeline, type BatchPipelineOptions } from '../batch/pipeline.js';
 import { TASK_JOB_ENV, type TaskJobSpec } from '../batch/task-job-spec.js';
 import type { JobOutcome, ObjectJob, ObjectStatus } from '../batch/types.js';
 import { MindletError } from '../errors.js';
@@ -99,6 +101,8 @@ export async function runTaskJob(spec: TaskJobSpec, options: TaskJobOptions = {}
     inputPrefix: spec.inputPrefix,
     outputPrefix: spec.outputPrefix,
   });
+  // Nothing delivers this job again: a failure is recorded as failed, and the exit code says whether to retry it.
+  const delivery = new JobDelivery({ pipeline, deadLetters: 'none', log: { log } });
   try {
     const work = pipeline.process(job).then(
       (outcome) => ({ outcome }),
@@ -108,34 +112,20 @@ export async function runTaskJob(spec: TaskJobSpec, options: TaskJobOptions = {}
     if (finished === 'interrupted') {
       const reason = 'the task was stopped before the job finished';
       log('ERROR', 'task job interrupted', { input: job.input, reason });
-      const status = await pipeline.recordFailure(job, new Error(reason), { state: 'failed' }).catch(() => undefined);
+      const status = await delivery.recordFailure(job, new Error(reason), 'failed', undefined);
       return { exitCode: 1, error: reason, interrupted: true, ...(status ? { status } : {}) };
     }
     if ('outcome' in finished) {
-      const { outcome } = finished;
-      if (outcome.kind === 'skipped')
-        log('INFO', 'object skipped', { input: job.input, reason: outcome.reason, status: outcome.statusUri });
-      else
-        log('INFO', 'object done', {
-          input: job.input,
-          output: outcome.status.output?.uri,
-          records: outcome.status.records,
-          batchSize: outcome.status.batchSize,
-          timings: outcome.status.timings,
-        });
-      return { exitCode: 0, outcome };
+      delivery.succeeded(job, finished.outcome);
+      return { exitCode: 0, outcome: finished.outcome };
     }
-    const { error } = finished;
-    const reason = error instanceof Error ? error.message : String(error);
-    const permanent = isPermanentBatchError(error);
-    log(permanent ? 'ERROR' : 'WARN', permanent ? 'object failed permanently' : 'object failed', {
-      input: job.input,
-      reason,
-      permanent,
-    });
-    const status = await pipeline.recordFailure(job, error, { state: 'failed' }).catch(() => undefined);
-    if (!status) log('WARN', 'no status file written for failed object', { input: job.input });
-    return { exitCode: permanent ? 0 : 1, error: reason, permanent, ...(status ? { status } : {}) };
+    const { result, verdict, status } = await delivery.failed(job, finished.error, { attempts: undefined });
+    return {
+      exitCode: result === 'retry' ? 1 : 0,
+      error: verdict.reason,
+      permanent: verdict.permanent,
+      ...(status ? { status } : {}),
+    };
   } finally {
     await pipeline.close();
   }
